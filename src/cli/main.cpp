@@ -1,2 +1,51 @@
-#include <cstdio>
-int main() { std::puts("ringside: skeleton"); return 0; }
+#include <iostream>
+
+#include "cli/commands.hpp"
+
+namespace ringside::cli {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> v = {
+      {"run", "run scenarios on the running kernel and check them against the oracle", cmd_run},
+      {"list", "list the scenarios (name, tags, purpose)", cmd_list},
+      {"rules", "list the oracle's rules with the documented behaviour each encodes", cmd_rules},
+      {"probe", "show what this kernel supports (io_uring opcodes and features, epoll flags)", cmd_probe},
+  };
+  return v;
+}
+
+void print_main_usage(std::ostream& out) {
+  out << "usage: ringside <command> [options]\n\n"
+         "Conformance and fuzz testing of Linux epoll and io_uring against a reference oracle.\n\n"
+         "commands:\n";
+  for (const auto& c : commands()) out << "  " << c.name << std::string(10 - std::string(c.name).size(), ' ') << c.summary << "\n";
+  out << "\n'ringside <command> --help' describes a command's options.\n"
+         "Exit status: 0 all passed, 1 a failure or error, 2 usage or bad script, 4 everything skipped.\n";
+}
+
+}  // namespace ringside::cli
+
+int main(int argc, char** argv) {
+  using namespace ringside::cli;
+  if (argc < 2) {
+    print_main_usage(std::cerr);
+    return kExitUsage;
+  }
+  std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    print_main_usage(std::cout);
+    return kExitPass;
+  }
+  for (const auto& c : commands())
+    if (name == c.name) {
+      try {
+        return c.run(Args(argv + 2, argv + argc));
+      } catch (const std::exception& e) {
+        std::cerr << "ringside " << name << ": " << e.what() << "\n";
+        return kExitFail;
+      }
+    }
+  std::cerr << "ringside: unknown command '" << name << "'\n\n";
+  print_main_usage(std::cerr);
+  return kExitUsage;
+}

@@ -1,0 +1,18 @@
+# Generates a C++ source holding every scenario text, so a bare initramfs can run the
+# suite with nothing beside the binary. Run with -DSRC=<scenarios dir> -DOUT=<file.cpp>.
+file(GLOB_RECURSE files RELATIVE "${SRC}" "${SRC}/*.scn")
+list(SORT files)
+set(body "// Generated from scenarios/ by cmake/EmbedScenarios.cmake. Do not edit.\n#include \"runner/suite.hpp\"\nnamespace ringside {\nstd::vector<ScenarioSource> embedded_scenarios() {\n  return {\n")
+foreach(f IN LISTS files)
+  file(READ "${SRC}/${f}" text)
+  string(FIND "${text}" ")scn\"" bad)
+  if(NOT bad EQUAL -1)
+    message(FATAL_ERROR "${f} contains the raw-string delimiter )scn\"")
+  endif()
+  string(REGEX REPLACE "\\.scn$" "" name "${f}")
+  string(APPEND body "    {\"${name}\", \"<embedded>/${f}\", R\"scn(${text})scn\"},\n")
+endforeach()
+string(APPEND body "  };\n}\n}  // namespace ringside\n")
+file(WRITE "${OUT}.tmp" "${body}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different "${OUT}.tmp" "${OUT}")
+file(REMOVE "${OUT}.tmp")

@@ -1,0 +1,115 @@
+// ringside list / rules / probe.
+#include <fmt/format.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "cli/options.hpp"
+#include "engine/probe.hpp"
+#include "oracle/rules.hpp"
+#include "runner/suite.hpp"
+
+namespace ringside::cli {
+
+// Scenarios from PATHs, or the embedded suite; prints the parse error and returns false.
+bool load_selection(const std::vector<std::string>& paths, const std::vector<std::string>& filters,
+                    std::vector<LoadedScenario>& out) {
+  std::vector<std::string> errors;
+  auto srcs = paths.empty() ? embedded_scenarios() : load_scenarios(paths, errors);
+  for (const auto& e : errors) std::cerr << "ringside: " << e << "\n";
+  if (!errors.empty()) return false;
+  std::optional<ScriptError> err;
+  auto all = parse_all(srcs, err);
+  if (err) {
+    std::cerr << err->text() << "\n";
+    return false;
+  }
+  for (auto& s : all)
+    if (matches_filter(s.program, filters)) out.push_back(std::move(s));
+  return true;
+}
+
+int cmd_list(const Args& args) {
+  po::options_description opts("options");
+  std::vector<std::string> paths, filters;
+  opts.add_options()("filter,f", po::value(&filters)->composing(), "keep scenarios whose name or tag matches (glob)")(
+      "path", po::value(&paths)->composing(), "scenario files or directories (default: the embedded suite)");
+  po::positional_options_description pos;
+  pos.add("path", -1);
+  po::variables_map vm;
+  if (auto rc = parse("list", "[PATH...] [--filter PATTERN]", args, opts, &pos, vm)) return *rc;
+  std::vector<LoadedScenario> sel;
+  if (!load_selection(paths, filters, sel)) return kExitUsage;
+  for (const auto& s : sel) {
+    std::string tags;
+    for (const auto& t : s.program.tags) tags += (tags.empty() ? "" : ",") + t;
+    fmt::print("{:<44} [{}] {}\n", s.program.name, tags, s.program.purpose);
+  }
+  return kExitPass;
+}
+
+int cmd_rules(const Args& args) {
+  po::options_description opts("options");
+  std::string profile;
+  opts.add_options()("profile", po::value(&profile), "only rules checked under this profile (contract or linux)");
+  po::variables_map vm;
+  if (auto rc = parse("rules", "[--profile contract|linux]", args, opts, nullptr, vm)) return *rc;
+  if (!profile.empty() && profile != "contract" && profile != "linux") {
+    std::cerr << "ringside rules: --profile must be contract or linux\n";
+    return kExitUsage;
+  }
+  for (const auto& r : all_rules()) {
+    if (profile == "contract" && r.profile != Profile::Contract) continue;
+    fmt::print("{:<34} family {}  {:<8}  {}\n{:<34} source: {}\n", r.id, r.family, profile_name(r.profile), r.summary,
+               "", r.source);
+  }
+  return kExitPass;
+}
+
+int cmd_probe(const Args& args) {
+  po::options_description opts("options");
+  po::variables_map vm;
+  if (auto rc = parse("probe", "", args, opts, nullptr, vm)) return *rc;
+  const KernelProbe& p = probe_kernel();
+  fmt::print("kernel:    Linux {}\n", p.release);
+  fmt::print("ipv6:      {}\n", p.ipv6 ? "::1 available" : "unavailable");
+  // epoll flags: try each on an eventfd.
+  int ep = epoll_create1(EPOLL_CLOEXEC), efd = eventfd(0, EFD_CLOEXEC);
+  std::string flags;
+  struct {
+    uint32_t bit;
+    const char* name;
+  } kFlags[] = {{EPOLLIN, "IN"},           {EPOLLOUT, "OUT"},        {EPOLLRDHUP, "RDHUP"}, {EPOLLPRI, "PRI"},
+                {EPOLLET, "ET"},           {EPOLLONESHOT, "ONESHOT"}, {EPOLLEXCLUSIVE, "EXCLUSIVE"},
+                {EPOLLWAKEUP, "WAKEUP"}};
+  for (auto f : kFlags) {
+    epoll_event e{};
+    e.events = f.bit | (f.bit == static_cast<uint32_t>(EPOLLEXCLUSIVE) ? uint32_t{EPOLLIN} : 0u);
+    bool ok = epoll_ctl(ep, EPOLL_CTL_ADD, efd, &e) == 0;
+    if (ok) epoll_ctl(ep, EPOLL_CTL_DEL, efd, nullptr);
+    flags += fmt::format(" {}{}", f.name, ok ? "" : "(no)");
+  }
+  close(efd);
+  close(ep);
+  fmt::print("epoll:    {}\n", flags);
+  if (!p.uring) {
+    fmt::print("io_uring:  unavailable: {}\n", p.uring_reason);
+    return kExitPass;
+  }
+  fmt::print("io_uring:  {} opcodes supported (last op {})\n", p.uring_ops.size(), p.uring_last_op);
+  std::string line = "          ";
+  for (const auto& op : p.uring_ops) {
+    if (line.size() + op.size() > 96) {
+      fmt::print("{}\n", line);
+      line = "          ";
+    }
+    line += " " + op;
+  }
+  fmt::print("{}\n", line);
+  std::string feats;
+  for (const auto& f : p.uring_features) feats += " " + f;
+  fmt::print("features: {}\n", feats);
+  return kExitPass;
+}
+
+}  // namespace ringside::cli

@@ -1,0 +1,27 @@
+// What this kernel and machine actually support, probed (never guessed from the version).
+#pragma once
+#include <set>
+#include <string>
+#include <vector>
+
+namespace ringside {
+
+struct KernelProbe {
+  std::string release;          // uname -r
+  bool ipv6 = false;            // a socket can bind ::1
+  bool uring = false;           // io_uring_setup works here
+  std::string uring_reason;     // why not (sysctl, seccomp, ENOSYS...)
+  std::vector<std::string> uring_ops;       // opcodes the kernel supports
+  std::vector<unsigned> uring_op_codes;     // opcodes the kernel supports (numbers)
+  unsigned uring_last_op = 0;               // probe->last_op
+  std::vector<std::string> uring_features;  // IORING_FEAT_* reported at setup
+  std::set<std::string> features;           // flat names for `requires:`
+  bool has(const std::string& feature) const { return features.count(feature) != 0; }
+};
+
+// Probed once per process.
+const KernelProbe& probe_kernel();
+// Name of an io_uring opcode ("read", "poll_add"...), or "op<N>" if unknown.
+std::string uring_op_name(unsigned op);
+
+}  // namespace ringside

@@ -1,0 +1,229 @@
+#include "oracle/epoll_model.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <set>
+
+#include "oracle/expect.hpp"
+
+namespace ringside::model {
+namespace {
+constexpr int kAdd = 1, kDel = 2, kMod = 3;  // EPOLL_CTL_* values
+// fs/eventpoll.c EPOLLEXCLUSIVE_OK_BITS: IN, OUT, ERR, HUP, WAKEUP, ET, EXCLUSIVE.
+constexpr uint32_t kExclusiveOk = ev::In | ev::Out | ev::Err | ev::Hup | (1u << 29) | ev::Et | ev::Exclusive;
+}  // namespace
+
+Registration* EpollModel::find(DescId ep, DescId target, int fdnum) {
+  for (auto& r : regs_)
+    if (r.live && r.epoll == ep && r.target == target && r.fdnum == fdnum) return &r;
+  return nullptr;
+}
+const Registration* EpollModel::find(DescId ep, DescId target, int fdnum) const {
+  return const_cast<EpollModel*>(this)->find(ep, target, fdnum);
+}
+
+int64_t EpollModel::ctl_expected(int op, DescId ep, DescId target, int fdnum, uint32_t events, RuleId& rule) const {
+  rule = RuleId::EpollCtlErrors;
+  const Desc& t = fds_.desc(target);
+  if (ep == target) return -EINVAL;
+  if (t.kind == ResKind::File) {
+    rule = RuleId::EpollFileEperm;
+    return -EPERM;
+  }
+  const Registration* r = find(ep, target, fdnum);
+  if (op == kAdd) {
+    if ((events & ev::Exclusive) && (t.kind == ResKind::Epoll || (events & ~kExclusiveOk))) return -EINVAL;
+    if (r) return -EEXIST;
+    return 0;
+  }
+  if (op == kMod && (events & ev::Exclusive)) return -EINVAL;
+  if (!r) {
+    rule = RuleId::EpollDescription;
+    return -ENOENT;
+  }
+  if (op == kMod && (r->events & ev::Exclusive)) return -EINVAL;
+  return 0;
+}
+
+Level EpollModel::reportable(const Registration& r) const {
+  if (!r.live || r.disabled) return Level::No;
+  ReadySet rs = fds_.readiness(r.target);
+  uint32_t f = r.filter();
+  Level mask = (rs.yes_bits() & f)        ? Level::Yes
+               : (rs.soon_bits() & f)     ? Level::Soon
+               : (rs.possible_bits() & f) ? Level::Maybe
+                                          : Level::No;
+  if (!r.et()) return mask;
+  // Edge-triggered: reported only with an edge pending, and only if the mask is non-zero
+  // at harvest. A soon edge comes with its own arrival, so it counts as the mask's level.
+  if (r.edge == Level::No || mask == Level::No) return Level::No;
+  if (r.edge == Level::Yes) return mask;
+  if (r.edge == Level::Soon && (mask == Level::Yes || mask == Level::Soon)) return Level::Soon;
+  return Level::Maybe;
+}
+
+void EpollModel::ctl_apply(int op, DescId ep, DescId target, int fdnum, uint32_t events, uint64_t token) {
+  if (op == kDel) {
+    if (auto* r = find(ep, target, fdnum)) r->live = false;
+    return;
+  }
+  Registration* r = find(ep, target, fdnum);
+  if (op == kAdd) {
+    regs_.push_back({});
+    r = &regs_.back();
+    r->epoll = ep;
+    r->target = target;
+    r->fdnum = fdnum;
+  }
+  if (!r) return;
+  r->events = events;
+  r->token = token;
+  r->disabled = false;
+  r->missed = 0;
+  // ep_insert / ep_modify poll the file and queue the item if it is ready: an edge now.
+  ReadySet rs = fds_.readiness(target);
+  uint32_t f = r->filter();
+  Level now = (rs.yes_bits() & f)        ? Level::Yes
+              : (rs.soon_bits() & f)     ? Level::Soon
+              : (rs.possible_bits() & f) ? Level::Maybe
+                                         : Level::No;
+  if (fds_.desc(target).kind == ResKind::Epoll) now = strongest(now, Level::Maybe);
+  if (strongest(r->edge, now) != r->edge) {
+    r->edge = now;
+    r->edge_rule = RuleId::EtEdge;
+  }
+}
+
+void EpollModel::absorb_wakes() {
+  for (const Wake& w : fds_.wakes()) {
+    for (auto& r : regs_) {
+      if (!r.live || r.disabled || r.target != w.desc) continue;
+      // ep_poll_callback ignores wakeups whose key does not meet the interest.
+      if (w.key != 0 && !(w.key & r.filter())) continue;
+      if (strongest(r.edge, w.level) != r.edge || (r.edge == w.level && w.rule == RuleId::EtRefire)) {
+        if (strongest(r.edge, w.level) != r.edge) r.edge_rule = w.rule;
+        r.edge = strongest(r.edge, w.level);
+      }
+      if (w.level == Level::Soon) r.soon_pending = true;
+    }
+  }
+  fds_.wakes().clear();
+  // eventpoll_release: the last close of a description removes its registrations; an
+  // epoll instance's own release drops everything registered in it.
+  for (auto& r : regs_)
+    if (r.live && (fds_.released(r.target) || fds_.released(r.epoll))) r.live = false;
+}
+
+Check EpollModel::wait(size_t step, DescId ep, int max, int64_t timeout_ms, const Observation& obs) {
+  auto fail = [&](RuleId rule, std::string expected, std::string observed, std::string detail = {}) -> Check {
+    return Violation{rule, step, std::move(expected), std::move(observed), std::move(detail)};
+  };
+  if (obs.ret < 0) return fail(RuleId::Errno, "a count of events", result_text(obs.ret));
+  if (obs.ret != static_cast<int64_t>(obs.events.size()) || obs.ret > max)
+    return fail(RuleId::WaitCount, "0.." + std::to_string(max) + " events", std::to_string(obs.ret) + " events");
+
+  std::vector<Registration*> mine;
+  for (auto& r : regs_)
+    if (r.epoll == ep && r.live) mine.push_back(&r);
+
+  // Which registration each report is, and is each report allowed?
+  std::vector<Registration*> reported;
+  std::set<Registration*> seen;
+  for (const ReadyEvent& e : obs.events) {
+    Registration* r = nullptr;
+    for (auto* c : mine)
+      if (c->token == e.ref) r = c;
+    if (!r) {
+      bool was = std::any_of(regs_.begin(), regs_.end(), [&](const Registration& x) { return x.epoll == ep && x.token == e.ref; });
+      return fail(RuleId::EpollDescription, "only live registrations",
+                  "an event for " + std::string(was ? "a removed" : "an unknown") + " registration (data " +
+                      std::to_string(e.ref) + ")");
+    }
+    if (!seen.insert(r).second) return fail(RuleId::WaitCount, "each registration at most once", "a duplicate");
+    if (r->disabled)
+      return fail(RuleId::OneshotDisarm, "nothing from a fired ONESHOT registration", ev::text(e.mask));
+    if (e.mask & ~r->filter())
+      return fail(RuleId::EpollFilter, "events within " + ev::text(r->filter()), ev::text(e.mask));
+    ReadySet rs = fds_.readiness(r->target);
+    if (r->et() && r->edge == Level::No)
+      return fail(RuleId::EtNoSpurious, "no report without a new event", ev::text(e.mask),
+                  "edge-triggered registration with no wakeup since its last report");
+    if (!rs.allows(e.mask, r->filter()))
+      return fail(rs.blame(e.mask, r->filter()), rs.describe(r->filter()), ev::text(e.mask));
+    reported.push_back(r);
+  }
+
+  bool full = obs.ret == max;
+  size_t candidates = 0;
+  for (auto* r : mine)
+    if (reportable(*r) != Level::No) ++candidates;
+  if (!full) {
+    // Every registration that is certainly ready must be among the reports.
+    for (auto* r : mine) {
+      if (seen.count(r) || reportable(*r) != Level::Yes) continue;
+      ReadySet rs = fds_.readiness(r->target);
+      if (r->et()) return fail(r->edge_rule, "a report with " + rs.describe(r->filter()), "none");
+      return fail(RuleId::LtReport, "a report with " + rs.describe(r->filter()), "none",
+                  "level-triggered registration whose condition holds");
+    }
+    // A wait long enough must not come back empty while something is on its way.
+    if (obs.ret == 0 && (timeout_ms < 0 || timeout_ms >= kSettleMs) && !obs.deadline_hit) {
+      for (auto* r : mine) {
+        if (reportable(*r) != Level::Soon) continue;
+        ReadySet rs = fds_.readiness(r->target);
+        RuleId rule = RuleId::WaitWakeup;
+        for (const auto& c : rs.conditions())
+          if (c.level == Level::Soon && (c.bits & r->filter())) {
+            rule = c.rule;
+            break;
+          }
+        if (r->et() && r->edge == Level::Soon) rule = r->edge_rule;
+        return fail(rule, "a report within " + std::to_string(timeout_ms) + "ms", "none");
+      }
+    }
+  }
+  if (obs.deadline_hit) return fail(RuleId::Deadline, "epoll_wait to return", "still blocked at the deadline");
+  if (obs.ret == 0 && timeout_ms < 0) return fail(RuleId::WaitCount, "at least one event", "0");
+
+  // Round robin: a ready level-triggered registration is not skipped by more full waits
+  // than it takes to cycle through every candidate.
+  if (full && fds_.profile() == Profile::Linux) {
+    uint32_t bound = static_cast<uint32_t>((candidates + max - 1) / max);
+    for (auto* r : mine) {
+      if (seen.count(r)) continue;
+      if (!r->et() && reportable(*r) == Level::Yes) {
+        if (++r->missed >= bound + 1)
+          return fail(RuleId::RoundRobin, "a report within " + std::to_string(bound) + " full waits",
+                      "skipped by " + std::to_string(r->missed) + " consecutive full waits");
+      } else {
+        r->missed = 0;
+      }
+    }
+  }
+
+  // Learn and narrow.
+  for (size_t i = 0; i < reported.size(); ++i) {
+    Registration* r = reported[i];
+    ReadySet rs = fds_.readiness(r->target);
+    for (const Condition* c : rs.implied_on(obs.events[i].mask, r->filter())) fds_.learn(*c);
+    r->missed = 0;
+    if (r->et()) {
+      // Consumed. If more was in flight, its wakeup may come before or after this harvest.
+      r->edge = Level::No;
+      if (r->soon_pending) {
+        if (fds_.in_flight(r->target)) r->edge = Level::Maybe;
+        else r->soon_pending = false;
+      }
+    }
+    if (r->events & ev::Oneshot) r->disabled = true;
+  }
+  if (!full) {
+    // The whole ready list was harvested: an ET edge that was not reported was consumed
+    // with a zero mask. A soon edge may still be on its way.
+    for (auto* r : mine)
+      if (!seen.count(r) && r->et() && r->edge != Level::Soon) r->edge = Level::No;
+  }
+  return std::nullopt;
+}
+
+}  // namespace ringside::model

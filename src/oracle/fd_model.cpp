@@ -1,0 +1,492 @@
+#include "oracle/fd_model.hpp"
+
+#include <cerrno>
+
+namespace ringside::model {
+namespace {
+
+// Conservative amounts below which a write certainly fits and a socket is certainly
+// writable, whatever the kernel's buffer autotuning does (sizes are the kernel defaults:
+// 16 KiB initial TCP send buffer, 208 KiB AF_UNIX sndbuf with a quarter usable for
+// unix_writable, 16 pipe pages).
+constexpr uint64_t kTcpSureRoom = 8 * 1024;
+constexpr uint64_t kUnixSureRoom = 16 * 1024;
+constexpr size_t kUnixSureWrites = 16;
+constexpr uint64_t kPipeSureRoom = 14 * 4096;
+
+Level min_level(Level a, Level b) { return strongest(a, b) == a ? b : a; }
+
+}  // namespace
+
+DescId FdModel::create(ResKind kind, uint32_t origin, bool nonblock) {
+  Desc d;
+  d.kind = kind;
+  d.origin = origin;
+  d.refs = 0;
+  d.nonblock = nonblock;
+  switch (kind) {
+    case ResKind::Tcp:
+    case ResKind::UnixStream:
+    case ResKind::UnixDgram:
+      d.sock = Sock::Fresh;
+      d.family = kind == ResKind::Tcp ? 0 : 2;
+      break;
+    case ResKind::TcpListener:
+    case ResKind::UnixListener:
+      d.sock = Sock::Listening;
+      break;
+    case ResKind::ClosedPort:
+      d.sock = Sock::Port;
+      break;
+    default:
+      break;
+  }
+  descs_.push_back(d);
+  return static_cast<DescId>(descs_.size() - 1);
+}
+
+void FdModel::bind(ResId r, DescId d, int fdnum) {
+  if (fds_.size() <= r) fds_.resize(r + 1);
+  fds_[r] = {fdnum, d};
+  descs_[d].refs++;
+}
+
+bool FdModel::close_fd(ResId r) {
+  DescId d = fds_[r].desc;
+  fds_[r].num = -1;
+  if (--descs_[d].refs > 0) return false;
+  release(d);
+  return true;
+}
+
+ChanId FdModel::new_channel(DescId writer, DescId reader, bool async, bool dgram) {
+  Channel c;
+  c.writer = writer;
+  c.reader = reader;
+  c.async = async;
+  c.dgram = dgram;
+  c.stream = writer == kNone ? 0 : descs_[writer].origin;
+  chans_.push_back(c);
+  return static_cast<ChanId>(chans_.size() - 1);
+}
+
+void FdModel::connect_pair(DescId a, DescId b, bool async, bool dgram) {
+  Desc& da = descs_[a];
+  Desc& db = descs_[b];
+  da.peer = b;
+  db.peer = a;
+  da.tx = db.rx = new_channel(a, b, async, dgram);
+  db.tx = da.rx = new_channel(b, a, async, dgram);
+  da.sock = db.sock = Sock::Established;
+  da.connected = db.connected = Level::Yes;
+}
+
+void FdModel::wrote(DescId d, uint64_t n, bool later) {
+  Desc& s = descs_[d];
+  if (s.kind == ResKind::EventFd) {
+    bool was_zero = s.count == 0 && s.count_soon == 0;
+    later = later || later_;
+    (later ? s.count_soon : s.count) += n;
+    Level lvl = later ? Level::Soon : Level::Yes;
+    // eventfd_write wakes readers on every write; the contract promises an edge only
+    // when the counter leaves zero.
+    if (was_zero) wake(d, ev::In, lvl, RuleId::EtEdge);
+    else wake(d, ev::In, profile_ == Profile::Linux ? lvl : Level::Maybe, RuleId::EtRefire);
+    return;
+  }
+  if (s.kind == ResKind::File) {
+    s.pos += n;
+    if (s.pos > s.size) s.size = s.pos;
+    return;
+  }
+  if (s.tx == kNone || n == 0) return;
+  Channel& c = chans_[s.tx];
+  bool was_empty = c.queued() == 0;
+  c.sent += n;
+  c.msgs.push_back(n);
+  bool immediate = !c.async && !later && !later_;
+  if (immediate) c.arrived = c.sent;
+  Level lvl = immediate ? Level::Yes : Level::Soon;
+  if (was_empty) wake(c.reader, ev::In, lvl, RuleId::EtEdge);
+  else wake(c.reader, ev::In, profile_ == Profile::Linux ? lvl : Level::Maybe, RuleId::EtRefire);
+}
+
+void FdModel::read_stream(DescId d, uint64_t n) {
+  Desc& s = descs_[d];
+  if (s.rx == kNone) return;
+  Channel& c = chans_[s.rx];
+  c.consumed += n;
+  if (c.consumed > c.sent) c.consumed = c.sent;  // defensive: the oracle checked ret <= queued
+  if (c.arrived < c.consumed) c.arrived = c.consumed;
+  uint64_t left = n;
+  while (left && !c.msgs.empty()) {
+    uint64_t take = std::min(left, c.msgs.front());
+    c.msgs.front() -= take;
+    left -= take;
+    if (c.msgs.front() == 0) c.msgs.pop_front();
+  }
+  bool was_full = c.full;
+  c.full = false;
+  // The writer regains space. A writer that saw EAGAIN is promised an edge once the
+  // reader has taken everything; otherwise the wakeup depends on buffer accounting.
+  Level lvl = was_full && c.queued() == 0 && !c.async ? Level::Yes : Level::Maybe;
+  wake(c.writer, ev::Out, lvl, RuleId::EtEdge);
+}
+
+void FdModel::drained(DescId d) {
+  Desc& s = descs_[d];
+  if (s.rx == kNone) return;
+  Channel& c = chans_[s.rx];
+  // EAGAIN: nothing more had arrived. Bytes still queued are in flight.
+  (void)c;
+}
+
+void FdModel::shutdown(DescId d, int how, bool later) {
+  Desc& s = descs_[d];
+  Level now = later || later_ ? Level::Soon : Level::Yes;
+  bool rd = how == 0 || how == 2, wr = how == 1 || how == 2;
+  if (rd) s.rcv_shut = strongest(s.rcv_shut, now);
+  if (wr) s.snd_shut = strongest(s.snd_shut, now);
+  wake(d, 0, now, RuleId::PollRdhup);
+  if (s.kind == ResKind::UnixDgram || s.peer == kNone) return;
+  Desc& p = descs_[s.peer];
+  if (s.kind == ResKind::Tcp) {
+    // SHUT_WR sends a FIN after the queued data; SHUT_RD tells the peer nothing.
+    if (wr && s.tx != kNone) {
+      chans_[s.tx].eof = strongest(chans_[s.tx].eof, Level::Soon);
+      p.rcv_shut = strongest(p.rcv_shut, Level::Soon);
+      wake(s.peer, 0, Level::Soon, RuleId::PollRdhup);
+    }
+    return;
+  }
+  // AF_UNIX stream: the peer's shutdown state changes at once.
+  if (wr) {
+    if (s.tx != kNone) chans_[s.tx].eof = strongest(chans_[s.tx].eof, now);
+    p.rcv_shut = strongest(p.rcv_shut, now);
+  }
+  if (rd) p.snd_shut = strongest(p.snd_shut, now);
+  wake(s.peer, 0, now, RuleId::PollRdhup);
+}
+
+void FdModel::release(DescId d) {
+  Desc& s = descs_[d];
+  switch (s.kind) {
+    case ResKind::PipeRead:
+    case ResKind::PipeWrite: {
+      if (s.peer == kNone) break;
+      Desc& p = descs_[s.peer];
+      p.peer_gone = true;
+      if (s.kind == ResKind::PipeWrite && s.tx != kNone) chans_[s.tx].eof = strongest(chans_[s.tx].eof, now());
+      wake(s.peer, 0, now(), s.kind == ResKind::PipeWrite ? RuleId::PollHup : RuleId::PollErr);
+      break;
+    }
+    case ResKind::Tcp:
+    case ResKind::UnixStream: {
+      if (s.peer == kNone || s.sock != Sock::Established) break;
+      Desc& p = descs_[s.peer];
+      p.peer_gone = true;
+      bool unread = s.rx != kNone && chans_[s.rx].queued() > 0;
+      if (s.kind == ResKind::UnixStream) {
+        // unix_release_sock: the peer is shut down both ways, and reset if we left data unread.
+        if (s.tx != kNone) chans_[s.tx].eof = strongest(chans_[s.tx].eof, now());
+        p.rcv_shut = strongest(p.rcv_shut, now());
+        p.snd_shut = strongest(p.snd_shut, now());
+        if (unread) {
+          p.err = ECONNRESET;
+          p.err_level = strongest(p.err_level, now());
+        }
+        wake(s.peer, 0, now(), RuleId::PollRdhup);
+      } else if (unread) {
+        // Unread data: RST instead of FIN (RFC 2525 2.17). A FIN may still arrive first
+        // if the data was in flight when we closed.
+        p.reset = strongest(p.reset, Level::Soon);
+        p.err = ECONNRESET;
+        p.err_level = strongest(p.err_level, Level::Soon);
+        if (s.tx != kNone) chans_[s.tx].eof = strongest(chans_[s.tx].eof, Level::Maybe);
+        p.rcv_shut = strongest(p.rcv_shut, Level::Maybe);
+        wake(s.peer, 0, Level::Soon, RuleId::StreamReset);
+      } else {
+        if (s.tx != kNone) chans_[s.tx].eof = strongest(chans_[s.tx].eof, Level::Soon);
+        p.rcv_shut = strongest(p.rcv_shut, Level::Soon);
+        wake(s.peer, 0, Level::Soon, RuleId::PollRdhup);
+      }
+      break;
+    }
+    case ResKind::UnixDgram:
+      if (s.peer != kNone) descs_[s.peer].peer_gone = true;
+      break;
+    case ResKind::TcpListener:
+    case ResKind::UnixListener:
+      // Connections never accepted are reset; their clients see it some time later.
+      for (DescId c : s.queue) {
+        Desc& cl = descs_[c];
+        if (cl.refs == 0) continue;
+        cl.reset = strongest(cl.reset, Level::Maybe);
+        cl.err = -1;  // ECONNRESET or ECONNREFUSED, depending on how far the handshake got
+        cl.err_level = strongest(cl.err_level, Level::Maybe);
+        if (cl.sock == Sock::Connecting) cl.connected = Level::Maybe;
+        wake(c, 0, Level::Maybe, RuleId::StreamReset);
+      }
+      for (DescId c : s.maybe_queue) s.stalled.push_back(c);
+      for (DescId c : s.stalled) {
+        Desc& cl = descs_[c];
+        if (cl.refs == 0) continue;
+        cl.err = -1;
+        cl.err_level = strongest(cl.err_level, Level::Maybe);
+        cl.reset = strongest(cl.reset, Level::Maybe);
+        wake(c, 0, Level::Maybe, RuleId::StreamReset);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+void FdModel::joined() {
+  auto promote = [](Level& l) {
+    if (l == Level::Soon) l = Level::Yes;
+  };
+  for (auto& c : chans_) {
+    if (c.async) continue;
+    c.arrived = c.sent;
+    promote(c.eof);
+  }
+  for (auto& s : descs_) {
+    s.count += s.count_soon;
+    s.count_soon = 0;
+    if (s.is_tcp()) continue;
+    promote(s.rcv_shut);
+    promote(s.snd_shut);
+    promote(s.err_level);
+    promote(s.reset);
+  }
+}
+
+void FdModel::learn(const Condition& c) {
+  if (c.ref == kNone) return;
+  switch (c.cond) {
+    case Cond::RxData: {
+      Channel& ch = chans_[c.ref];
+      if (ch.arrived < ch.consumed + 1 && ch.queued() > 0) ch.arrived = ch.consumed + 1;
+      break;
+    }
+    case Cond::RxEof: {
+      Desc& s = descs_[c.ref];
+      s.rcv_shut = Level::Yes;
+      if (s.rx != kNone) {
+        Channel& ch = chans_[s.rx];
+        // A FIN arrives after every byte before it.
+        if (ch.eof != Level::No) {
+          ch.eof = Level::Yes;
+          ch.arrived = ch.sent;
+        }
+      }
+      break;
+    }
+    case Cond::Reset: {
+      Desc& s = descs_[c.ref];
+      s.reset = Level::Yes;
+      if (s.err_level == Level::Soon || s.err_level == Level::Maybe) s.err_level = Level::Yes;
+      break;
+    }
+    case Cond::Connected: {
+      Desc& s = descs_[c.ref];
+      s.connected = Level::Yes;
+      s.sock = Sock::Established;
+      break;
+    }
+    case Cond::Refused: {
+      Desc& s = descs_[c.ref];
+      s.reset = Level::Yes;
+      if (s.err_level != Level::No) s.err_level = Level::Yes;
+      break;
+    }
+    case Cond::Accept: {
+      Desc& s = descs_[c.ref];
+      if (s.known_queued < 1) s.known_queued = 1;
+      break;
+    }
+    case Cond::Static:
+    case Cond::Writable:
+    case Cond::Counter:
+      break;
+  }
+}
+
+bool FdModel::in_flight(DescId d) const {
+  const Desc& s = descs_[d];
+  auto soon = [](Level l) { return l == Level::Soon || l == Level::Maybe; };
+  if (s.rx != kNone) {
+    const Channel& c = chans_[s.rx];
+    if (c.queued() > c.known_arrived() || soon(c.eof)) return true;
+  }
+  return soon(s.rcv_shut) || soon(s.reset) || soon(s.err_level) || soon(s.connected) || s.count_soon > 0 ||
+         (!s.queue.empty() && static_cast<size_t>(s.known_queued) < s.queue.size()) || !s.maybe_queue.empty();
+}
+
+Level FdModel::rx_level(const Desc& s) const {
+  if (s.rx == kNone) return Level::No;
+  const Channel& c = chans_[s.rx];
+  if (c.known_arrived() > 0) return Level::Yes;
+  if (c.queued() > 0) return Level::Soon;
+  return Level::No;
+}
+
+Level FdModel::writable(const Desc& s) const {
+  if (s.tx == kNone) return Level::Flaky;
+  const Channel& c = chans_[s.tx];
+  switch (s.kind) {
+    case ResKind::Tcp:
+      if (c.full || c.queued() > kTcpSureRoom) return Level::Flaky;
+      return Level::Yes;
+    case ResKind::UnixStream:
+    case ResKind::UnixDgram:
+      if (s.peer_gone) return Level::Yes;  // the peer's queue was purged with it
+      if (c.full) return Level::No;
+      if (c.queued() <= kUnixSureRoom && c.msgs.size() <= kUnixSureWrites) return Level::Yes;
+      return Level::Flaky;
+    case ResKind::PipeWrite:
+      if (c.full) return Level::No;
+      if (c.queued() <= kPipeSureRoom) return Level::Yes;
+      return Level::Flaky;
+    default:
+      return Level::Flaky;
+  }
+}
+
+void FdModel::stream_readiness(const Desc& s, ReadySet& r) const {
+  uint32_t hup_with_rcv = s.snd_shut == Level::Yes ? ev::Hup : 0;
+  if (s.rx != kNone) r.add(ev::In, rx_level(s), RuleId::PollIn, Cond::RxData, s.rx);
+  r.add(ev::In | ev::RdHup | hup_with_rcv, s.rcv_shut, RuleId::PollRdhup, Cond::RxEof, static_cast<uint32_t>(&s - descs_.data()));
+  if (!hup_with_rcv && possible(s.snd_shut) && possible(s.rcv_shut))
+    r.add(ev::Hup, min_level(Level::Maybe, min_level(s.snd_shut, s.rcv_shut)), RuleId::PollHup);
+  else if (!hup_with_rcv)
+    r.add(ev::Hup, Level::No, RuleId::PollHup);
+}
+
+void FdModel::tcp_readiness(const Desc& s, ReadySet& r) const {
+  uint32_t self = static_cast<uint32_t>(&s - descs_.data());
+  switch (s.sock) {
+    case Sock::Fresh:
+    case Sock::Port:
+      r.add(ev::Out | ev::Hup, Level::Yes, RuleId::FreshSocketMask);
+      r.add(ev::In | ev::Err | ev::RdHup, Level::No, RuleId::FreshSocketMask);
+      return;
+    case Sock::Stalled:
+      r.add(ev::Out, Level::No, RuleId::ConnectPendingNotWritable);
+      r.add(ev::In | ev::Err | ev::Hup | ev::RdHup, Level::No, RuleId::ConnectPendingNotWritable);
+      if (possible(s.reset))
+        r.add(ev::In | ev::Out | ev::Hup | ev::RdHup | ev::Err, s.reset, RuleId::StreamReset, Cond::Reset, self);
+      return;
+    case Sock::Connecting:
+      r.add(ev::Out, s.connected, RuleId::ConnectWritable, Cond::Connected, self);
+      if (possible(s.reset))
+        r.add(ev::In | ev::Out | ev::Hup | ev::RdHup | ev::Err, s.reset, RuleId::StreamReset, Cond::Reset, self);
+      if (s.rx != kNone) r.add(ev::In, rx_level(s) == Level::No ? Level::No : Level::Maybe, RuleId::PollIn);
+      return;
+    case Sock::Refused:
+      // tcp_reset -> tcp_done: the socket is closed and shut down both ways; ERR while
+      // the error is pending. A refusal still in flight turns all of it on at once.
+      if (s.reset == s.err_level && s.reset != Level::Yes) {
+        r.add(ev::In | ev::Out | ev::Err | ev::Hup | ev::RdHup, s.reset, RuleId::ConnectWritable, Cond::Refused, self);
+      } else {
+        r.add(ev::In | ev::Out | ev::Hup | ev::RdHup, s.reset, RuleId::ConnectWritable, Cond::Refused, self);
+        r.add(ev::Err, s.err_level, RuleId::SoErrorClear);
+      }
+      return;
+    default:
+      break;
+  }
+  // Established.
+  stream_readiness(s, r);
+  if (possible(s.reset)) {
+    uint32_t bits = ev::In | ev::Out | ev::Hup | ev::RdHup;
+    if (s.err_level == s.reset && s.reset != Level::Yes) bits |= ev::Err;
+    r.add(bits, s.reset, RuleId::StreamReset, Cond::Reset, self);
+  }
+  if (possible(s.err_level) && !(s.err_level == s.reset && s.reset != Level::Yes))
+    r.add(ev::Err, s.err_level, RuleId::PollErr);
+  else if (!possible(s.err_level))
+    r.add(ev::Err, Level::No, RuleId::PollErr);
+  // tcp_poll: after SHUT_WR the socket always polls writable.
+  r.add(ev::Out, s.snd_shut == Level::Yes ? Level::Yes : writable(s), RuleId::PollOut, Cond::Writable);
+}
+
+ReadySet FdModel::readiness(DescId d) const {
+  const Desc& s = descs_[d];
+  ReadySet r;
+  if (s.chaos) {
+    r.add(ev::In, Level::Flaky, RuleId::PollUnexpected);
+    r.add(ev::Out, Level::Flaky, RuleId::PollUnexpected);
+    r.add(ev::Err, Level::Flaky, RuleId::PollUnexpected);
+    r.add(ev::Hup, Level::Flaky, RuleId::PollUnexpected);
+    r.add(ev::RdHup, Level::Flaky, RuleId::PollUnexpected);
+    return r;
+  }
+  switch (s.kind) {
+    case ResKind::Tcp:
+    case ResKind::ClosedPort:
+      tcp_readiness(s, r);
+      break;
+    case ResKind::UnixStream:
+      if (s.sock != Sock::Established) {
+        // unix_poll: an unconnected stream socket reports HUP, and is writable.
+        r.add(ev::Out | ev::Hup, Level::Yes, RuleId::FreshSocketMask);
+        r.add(ev::In | ev::Err | ev::RdHup, Level::No, RuleId::FreshSocketMask);
+        break;
+      }
+      stream_readiness(s, r);
+      r.add(ev::Err, s.err_level, s.err_level == Level::No ? RuleId::PollErr : RuleId::StreamReset);
+      r.add(ev::Out, writable(s), RuleId::PollOut, Cond::Writable);
+      break;
+    case ResKind::UnixDgram:
+      if (s.rx != kNone) r.add(ev::In, rx_level(s), RuleId::PollIn, Cond::RxData, s.rx);
+      else r.add(ev::In, Level::No, RuleId::PollIn);
+      r.add(ev::In | ev::RdHup | (s.snd_shut == Level::Yes ? ev::Hup : 0), s.rcv_shut, RuleId::PollRdhup);
+      r.add(ev::Out, s.tx == kNone ? Level::Yes : writable(s), RuleId::PollOut, Cond::Writable);
+      r.add(ev::Err, Level::No, RuleId::PollErr);
+      break;
+    case ResKind::PipeRead: {
+      r.add(ev::In, rx_level(s), RuleId::PollIn, Cond::RxData, s.rx);
+      Level eof = s.rx == kNone ? Level::No : chans_[s.rx].eof;
+      r.add(ev::Hup, eof, RuleId::PollHup, Cond::Static);
+      r.add(ev::Out | ev::Err | ev::RdHup, Level::No, RuleId::PollUnexpected);
+      break;
+    }
+    case ResKind::PipeWrite:
+      r.add(ev::Out, writable(s), RuleId::PollOut, Cond::Writable);
+      r.add(ev::Err, s.peer_gone ? Level::Yes : Level::No, RuleId::PollErr);
+      r.add(ev::In | ev::Hup | ev::RdHup, Level::No, RuleId::PollUnexpected);
+      break;
+    case ResKind::EventFd:
+      r.add(ev::In, s.count > 0 ? Level::Yes : s.count_soon > 0 ? Level::Soon : Level::No, RuleId::PollIn,
+            Cond::Counter);
+      r.add(ev::Out, Level::Yes, RuleId::PollOut);
+      r.add(ev::Err | ev::Hup | ev::RdHup, Level::No, RuleId::PollUnexpected);
+      break;
+    case ResKind::File:
+      r.add(ev::In | ev::Out, Level::Yes, RuleId::FileAlwaysReady);
+      r.add(ev::Err | ev::Hup | ev::RdHup, Level::No, RuleId::FileAlwaysReady);
+      break;
+    case ResKind::TcpListener:
+    case ResKind::UnixListener: {
+      Level l = s.known_queued > 0                        ? Level::Yes
+                : !s.queue.empty()                        ? Level::Soon
+                : !s.maybe_queue.empty()                  ? Level::Maybe
+                                                          : Level::No;
+      r.add(ev::In, l, RuleId::ListenerReadable, Cond::Accept, d);
+      r.add(ev::Out | ev::Err | ev::Hup | ev::RdHup, Level::No, RuleId::ListenerReadable);
+      break;
+    }
+    case ResKind::Epoll:
+    case ResKind::Ring:
+    case ResKind::Wrapper:
+      // Nested readiness is not modelled: anything goes, nothing is learned.
+      r.add(ev::In, Level::Flaky, RuleId::PollUnexpected);
+      r.add(ev::Out, s.kind == ResKind::Ring ? Level::Flaky : Level::No, RuleId::PollUnexpected);
+      break;
+  }
+  return r;
+}
+
+}  // namespace ringside::model

@@ -1,0 +1,159 @@
+// The model of open file descriptions: sockets, listeners, pipes, eventfds, files, and
+// the byte channels between them. Pure state plus the poll mask each state allows
+// (as a ReadySet). The oracle's rules drive it; it never makes a syscall.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "oracle/readiness.hpp"
+#include "program/program.hpp"
+
+namespace ringside::model {
+
+using DescId = uint32_t;
+using ChanId = uint32_t;
+inline constexpr uint32_t kNone = ~0u;
+
+// Bytes that one endpoint writes and another reads, in order.
+struct Channel {
+  DescId writer = kNone, reader = kNone;
+  uint32_t stream = 0;  // pattern stream of the bytes (the writer's origin resource)
+  bool async = false;   // TCP over loopback: bytes arrive some time after the write
+  bool dgram = false;   // message boundaries kept
+  uint64_t sent = 0;      // bytes writes accepted (exact)
+  uint64_t consumed = 0;  // bytes reads returned (exact)
+  uint64_t arrived = 0;   // lower bound of bytes that reached the reader's queue (>= consumed)
+  std::deque<uint64_t> msgs;  // unconsumed write sizes (datagrams; buffer accounting on streams)
+  Level eof = Level::No;      // the writer ended the stream (shutdown WR / close), after its data
+  bool full = false;          // a write hit EAGAIN and nothing was read since
+
+  uint64_t queued() const { return sent - consumed; }        // sent, not yet read
+  uint64_t known_arrived() const { return arrived - consumed; }  // certainly readable now
+};
+
+enum class Sock : uint8_t {
+  None,         // not a socket
+  Fresh,        // created, not connected
+  Connecting,   // handshake under way (will finish soon, or may after a SYN retransmit)
+  Stalled,      // SYN dropped: the listener's accept queue is full
+  Established,  // connected (possibly reset or shut down since)
+  Refused,      // the connect failed
+  Listening,
+  Port,         // bound, not listening
+};
+
+struct Desc {
+  ResKind kind{};
+  uint32_t origin = 0;  // resource that created the description (pattern stream id)
+  int refs = 1;         // fds open on it
+  bool nonblock = false;
+
+  // Sockets.
+  uint8_t family = 0;  // 0 tcp4, 1 tcp6, 2 unix
+  Sock sock = Sock::None;
+  Level connected = Level::No;   // for Connecting: will it complete (Soon) or may it (Maybe)?
+  bool connect_returned = false; // a connect call returned 0: the socket is SS_CONNECTED
+  bool connect_failed_seen = false;  // the failure was reported (by connect or SO_ERROR)
+  DescId peer = kNone;
+  DescId listener = kNone;       // for connecting clients
+  ChanId rx = kNone, tx = kNone;
+  Level rcv_shut = Level::No;    // RCV_SHUTDOWN: own SHUT_RD or the peer's end of stream
+  Level snd_shut = Level::No;    // SEND_SHUTDOWN: own SHUT_WR (or, on AF_UNIX, the peer's SHUT_RD/close)
+  Level reset = Level::No;       // connection reset received
+  int err = 0;                   // pending SO_ERROR value ...
+  Level err_level = Level::No;   // ... and whether it is set
+  bool peer_gone = false;        // the peer description was released
+  bool chaos = false;            // a state the model does not follow: anything goes from here
+
+  // Listeners: connections waiting for accept.
+  int capacity = 0;                  // backlog + 1 (the kernel's acceptq_is_full is '>')
+  std::vector<DescId> queue;         // clients whose handshake completed or will complete soon
+  int known_queued = 0;              // lower bound of queue entries that have certainly arrived
+  std::vector<DescId> maybe_queue;   // clients that may or may not get in (SYN retransmit, races)
+  std::vector<DescId> stalled;       // clients whose SYN was dropped while the queue was full
+
+  // eventfd.
+  uint64_t count = 0;
+  uint64_t count_soon = 0;  // added by `later` writes not yet joined
+  bool semaphore = false;
+
+  // Regular file.
+  uint64_t size = 0, pos = 0;
+
+  bool is_stream() const { return kind == ResKind::Tcp || kind == ResKind::UnixStream; }
+  bool is_tcp() const { return kind == ResKind::Tcp; }
+};
+
+// A wakeup on a description's wait queue, as the epoll model needs to see it.
+struct Wake {
+  DescId desc;
+  uint32_t key;  // poll bits passed to the wakeup; 0 wakes every waiter
+  Level level;   // Yes: happened; Soon: will happen; Maybe: may have happened
+  RuleId rule;   // the rule that promises this wakeup
+};
+
+class FdModel {
+ public:
+  explicit FdModel(Profile p) : profile_(p) {}
+  Profile profile() const { return profile_; }
+
+  // Descriptions and fds.
+  DescId create(ResKind kind, uint32_t origin, bool nonblock);
+  void bind(ResId r, DescId d, int fdnum);
+  DescId desc_of(ResId r) const { return r < fds_.size() ? fds_[r].desc : kNone; }
+  int fdnum_of(ResId r) const { return r < fds_.size() ? fds_[r].num : -1; }
+  Desc& desc(DescId d) { return descs_[d]; }
+  const Desc& desc(DescId d) const { return descs_[d]; }
+  Channel& chan(ChanId c) { return chans_[c]; }
+  const Channel& chan(ChanId c) const { return chans_[c]; }
+  bool released(DescId d) const { return descs_[d].refs == 0; }
+  // Close one fd; returns true if it was the description's last.
+  bool close_fd(ResId r);
+
+  // Connections.
+  ChanId new_channel(DescId writer, DescId reader, bool async, bool dgram);
+  void connect_pair(DescId a, DescId b, bool async, bool dgram);  // a <-> b, channels both ways
+
+  // Effects of program actions. `later`: done by a helper thread at an unknown time
+  // before the next join, so effects that would be immediate are only "soon".
+  void wrote(DescId d, uint64_t n, bool later);  // n bytes accepted by d's tx channel
+  void read_stream(DescId d, uint64_t n);        // d consumed n bytes (n>0) from rx
+  void drained(DescId d);                        // a read on d returned EAGAIN: nothing arrived
+  void shutdown(DescId d, int how, bool later);  // how: 0 rd, 1 wr, 2 rdwr
+  void joined();                                 // every `later` effect has happened
+  // While set, effects are those of a `later` step: what would be immediate is "soon".
+  void set_later(bool on) { later_ = on; }
+  Level now() const { return later_ ? Level::Soon : Level::Yes; }
+  void learn(const Condition& c);                // an observation showed condition c on
+
+  // Is anything still on its way to d (bytes, end of stream, reset, handshake)?
+  bool in_flight(DescId d) const;
+  // Readiness: the poll masks d's state allows.
+  ReadySet readiness(DescId d) const;
+
+  std::vector<Wake>& wakes() { return wakes_; }
+
+ private:
+  void release(DescId d);
+  void wake(DescId d, uint32_t key, Level level, RuleId rule) {
+    if (d != kNone && descs_[d].refs > 0 && level != Level::No) wakes_.push_back({d, key, level, rule});
+  }
+  void stream_readiness(const Desc& s, ReadySet& r) const;
+  void tcp_readiness(const Desc& s, ReadySet& r) const;
+  Level writable(const Desc& s) const;
+  Level rx_level(const Desc& s) const;
+
+  struct Fd {
+    int num = -1;
+    DescId desc = kNone;
+  };
+  Profile profile_;
+  bool later_ = false;
+  std::vector<Desc> descs_;
+  std::vector<Channel> chans_;
+  std::vector<Fd> fds_;
+  std::vector<Wake> wakes_;
+};
+
+}  // namespace ringside::model

@@ -1,0 +1,39 @@
+// The reference oracle: feed it a Program and, step by step, what the kernel did; it
+// answers "allowed" or names the rule that was broken. Pure C++: no syscalls, so it is
+// unit-tested without a kernel, and the fuzzer can run it millions of times.
+#pragma once
+#include <memory>
+
+#include "oracle/rules.hpp"
+#include "oracle/verdict.hpp"
+#include "program/observation.hpp"
+#include "program/program.hpp"
+
+namespace ringside {
+
+class Oracle {
+ public:
+  Oracle(const Program& program, Profile profile = Profile::Linux);
+  ~Oracle();
+  Oracle(const Oracle&) = delete;
+  Oracle& operator=(const Oracle&) = delete;
+
+  // Check the observation of step `i` (steps must be fed in order). After a violation
+  // the oracle's state is unspecified: stop feeding it.
+  Check observe(size_t i, const Observation& obs);
+  // End of program: the implicit join of `later` steps still running.
+  Check finish(const Observation& final_join);
+
+  // Can step i block forever given what the model knows now (nothing can arrive)?
+  // Used by the deadlock detector and the engine's deadline choice.
+  bool may_block_forever(size_t i) const;
+  // Human-readable state, for failure reports.
+  std::string describe_state() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ringside

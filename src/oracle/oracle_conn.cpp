@@ -1,0 +1,301 @@
+// Family 1 (and resource life cycle): creation, connect, accept, SO_ERROR, shutdown, close.
+#include <algorithm>
+
+#include "oracle/oracle_impl.hpp"
+
+namespace ringside {
+
+Check Oracle::Impl::create(size_t i, const Step& s, const Observation& obs) {
+  if (obs.ret < 0) return violation(i, RuleId::Errno, "a new descriptor", result_text(obs.ret));
+  if (obs.fds.size() != s.outs.size())
+    return violation(i, RuleId::Errno, std::to_string(s.outs.size()) + " descriptor(s)", std::to_string(obs.fds.size()));
+  const OpSpec& spec = s.spec();
+  auto nonblock = [&]() -> bool {
+    for (size_t k = 0; k < spec.params.size(); ++k)
+      if (spec.params[k].name == "nonblock") return s.param(k) != 0;
+    return false;
+  };
+  auto make = [&](size_t k) {
+    ResId r = s.outs[k];
+    DescId d = fds.create(prog.res(r).kind, r, nonblock());
+    fds.bind(r, d, obs.fds[k]);
+    return d;
+  };
+  switch (s.op) {
+    case Op::Dup:
+      fds.bind(s.outs[0], id_of(s.ins[0]), obs.fds[0]);
+      break;
+    case Op::Socket: {
+      DescId d = make(0);
+      fds.desc(d).family = static_cast<uint8_t>(s.param(0) <= 1 ? s.param(0) : 2);
+      break;
+    }
+    case Op::Listen: {
+      DescId d = make(0);
+      fds.desc(d).family = static_cast<uint8_t>(s.param(0));
+      fds.desc(d).capacity = static_cast<int>(s.param(1)) + 1;  // acceptq_is_full: backlog < queued
+      break;
+    }
+    case Op::ClosedPort: {
+      DescId d = make(0);
+      fds.desc(d).family = static_cast<uint8_t>(s.param(0));
+      break;
+    }
+    case Op::SocketPair: {
+      DescId a = make(0), b = make(1);
+      fds.connect_pair(a, b, false, s.param(0) == 3);
+      break;
+    }
+    case Op::Pipe: {
+      DescId r = make(0), w = make(1);
+      auto c = fds.new_channel(w, r, false, false);
+      fds.desc(r).rx = c;
+      fds.desc(w).tx = c;
+      fds.desc(r).peer = w;
+      fds.desc(w).peer = r;
+      break;
+    }
+    case Op::EventFdNew: {
+      DescId d = make(0);
+      fds.desc(d).count = static_cast<uint64_t>(s.param(0));
+      fds.desc(d).semaphore = s.param(1) != 0;
+      break;
+    }
+    case Op::FileNew: {
+      DescId d = make(0);
+      fds.desc(d).size = static_cast<uint64_t>(s.param(0));
+      break;
+    }
+    default:
+      make(0);
+      break;
+  }
+  return std::nullopt;
+}
+
+Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
+  DescId cid = id_of(s.ins[0]), lid = id_of(s.ins[1]);
+  Desc& c = fds.desc(cid);
+  Desc& l = fds.desc(lid);
+  if (c.chaos) return std::nullopt;
+  const int64_t inprogress = -EINPROGRESS;
+
+  if (c.kind == ResKind::UnixStream) {
+    if (c.sock == Sock::Established) return expect(i, RuleId::ConnectIsConn, RetSet::err(EISCONN), obs.ret);
+    bool room = static_cast<int>(l.queue.size()) < l.capacity;
+    // unix_stream_connect: a full backlog is EAGAIN for a nonblocking socket.
+    RetSet allowed = room ? RetSet::of({0}) : RetSet::err(EAGAIN);
+    if (Check e = expect(i, room ? RuleId::Errno : RuleId::UnixConnectAgain, allowed, obs.ret)) return e;
+    if (obs.ret == 0) {
+      DescId child = fds.create(ResKind::UnixStream, 0, false);
+      fds.connect_pair(cid, child, false, false);
+      l.queue.push_back(cid);
+      l.known_queued++;
+      c.listener = lid;
+      fds.wakes().push_back({lid, ev::In, Level::Yes, RuleId::ListenerReadable});
+    }
+    return std::nullopt;
+  }
+
+  // TCP.
+  switch (c.sock) {
+    case Sock::Fresh: {
+      if (l.sock == Sock::Port) {
+        // Nothing listens: the SYN is answered by RST, possibly before connect returns.
+        RetSet allowed = c.nonblock ? RetSet::of({inprogress, -ECONNREFUSED}) : RetSet::err(ECONNREFUSED);
+        if (Check e = expect(i, RuleId::ConnectRefused, allowed, obs.ret)) return e;
+        c.sock = Sock::Refused;
+        c.err = ECONNREFUSED;
+        if (obs.ret == inprogress) {
+          c.reset = c.err_level = Level::Soon;
+          fds.wakes().push_back({cid, 0, Level::Soon, RuleId::ConnectWritable});
+        } else {
+          c.reset = Level::Yes;
+          c.err_level = Level::No;
+          c.connect_failed_seen = true;
+        }
+        return std::nullopt;
+      }
+      int cap = l.capacity;
+      bool stall = l.known_queued >= cap;
+      bool sure = !stall && static_cast<int>(l.queue.size() + l.maybe_queue.size()) < cap;
+      RetSet allowed = stall ? RetSet::of({inprogress}) : c.nonblock ? RetSet::of({0, inprogress}) : RetSet::of({0});
+      if (Check e = expect(i, RuleId::ConnectNonblock, allowed, obs.ret,
+                           stall ? "the accept queue is full: the SYN is dropped" : ""))
+        return e;
+      c.listener = lid;
+      DescId child = fds.create(ResKind::Tcp, 0, false);
+      fds.connect_pair(cid, child, true, false);
+      fds.desc(child).sock = Sock::Established;
+      if (stall) {
+        c.sock = Sock::Stalled;
+        c.connected = Level::No;
+        l.stalled.push_back(cid);
+        return std::nullopt;
+      }
+      if (obs.ret == 0) {
+        c.sock = Sock::Established;
+        c.connected = Level::Yes;
+        c.connect_returned = true;
+      } else {
+        c.sock = Sock::Connecting;
+        c.connected = sure ? Level::Soon : Level::Maybe;
+        fds.wakes().push_back({cid, 0, c.connected, RuleId::ConnectWritable});
+      }
+      (sure ? l.queue : l.maybe_queue).push_back(cid);
+      fds.wakes().push_back({lid, ev::In, sure ? Level::Soon : Level::Maybe, RuleId::ListenerReadable});
+      return std::nullopt;
+    }
+    case Sock::Connecting:
+    case Sock::Stalled: {
+      RetSet allowed = RetSet::err(EALREADY);
+      if (c.sock == Sock::Connecting && possible(c.connected)) allowed.add(0);
+      if (possible(c.reset)) allowed.add_err(ECONNRESET).add_err(ECONNREFUSED);
+      if (Check e = expect(i, RuleId::ConnectAlready, allowed, obs.ret)) return e;
+      if (obs.ret == 0) {
+        c.sock = Sock::Established;
+        c.connected = Level::Yes;
+        c.connect_returned = true;
+      } else if (obs.ret != -EALREADY) {
+        c.chaos = true;
+      }
+      return std::nullopt;
+    }
+    case Sock::Established: {
+      // __inet_stream_connect: the first call after the handshake finished moves the
+      // socket to SS_CONNECTED and returns 0; later calls fail with EISCONN.
+      RetSet allowed = RetSet::err(EISCONN);
+      if (!c.connect_returned) {
+        if (linux_profile()) allowed = RetSet::of({0});
+        else allowed.add(0);
+      }
+      if (possible(c.reset) || possible(c.err_level)) allowed.add_err(ECONNRESET).add_err(EPIPE);
+      if (Check e = expect(i, RuleId::ConnectIsConn, allowed, obs.ret)) return e;
+      c.connect_returned = true;
+      return std::nullopt;
+    }
+    case Sock::Refused: {
+      RetSet allowed;
+      RuleId rule = RuleId::ConnectRefused;
+      if (c.err_level == Level::Yes) {
+        allowed = RetSet::err(ECONNREFUSED);
+      } else if (c.err_level == Level::No) {
+        rule = RuleId::ConnectAborted;
+        allowed = RetSet::err(ECONNABORTED);
+        if (!linux_profile()) allowed.add(-4095, -1);
+      } else {
+        allowed = RetSet::of({-EALREADY, -ECONNREFUSED});
+      }
+      if (Check e = expect(i, rule, allowed, obs.ret)) return e;
+      if (obs.ret == -ECONNREFUSED) {
+        c.reset = Level::Yes;
+        c.err_level = Level::No;
+        c.connect_failed_seen = true;
+      }
+      return std::nullopt;
+    }
+    default:
+      return violation(i, RuleId::Errno, "a connectable socket", "state not modelled");
+  }
+}
+
+Check Oracle::Impl::accept(size_t i, const Step& s, const Observation& obs) {
+  DescId lid = id_of(s.ins[0]);
+  Desc& l = fds.desc(lid);
+  bool any = !l.queue.empty() || !l.maybe_queue.empty();
+  RetSet allowed;
+  if (l.known_queued > 0) allowed.add(0, 1 << 30);
+  else if (any) allowed.add(0, 1 << 30).add(l.nonblock ? -EAGAIN : 0);
+  else allowed.add(l.nonblock ? -EAGAIN : 0);
+  if (Check e = expect(i, RuleId::AcceptQueue, allowed, obs.ret < 0 ? obs.ret : 0,
+                       l.known_queued > 0 ? "a connection is known to be queued" : ""))
+    return e;
+  if (obs.ret < 0) return std::nullopt;
+  if (obs.fds.size() != 1) return violation(i, RuleId::Errno, "one descriptor", std::to_string(obs.fds.size()));
+  // Which client? The engine names it (TCP: by port); AF_UNIX queues are FIFO.
+  DescId client = kNone;
+  auto take = [&](std::vector<DescId>& q, DescId want) {
+    auto it = want == kNone ? q.begin() : std::find(q.begin(), q.end(), want);
+    if (it == q.end()) return false;
+    client = *it;
+    q.erase(it);
+    return true;
+  };
+  DescId named = obs.value >= 0 && static_cast<size_t>(obs.value) < prog.resources.size()
+                     ? id_of(static_cast<ResId>(obs.value))
+                     : kNone;
+  if (!take(l.queue, named) && !take(l.maybe_queue, named))
+    return violation(i, RuleId::AcceptQueue, "one of the queued connections",
+                     named == kNone ? "an unknown connection" : "a connection that was not queued");
+  if (l.known_queued > 0) l.known_queued--;
+  // A slot freed: clients whose SYN was dropped may get in on a retransmit.
+  for (DescId st : l.stalled) {
+    fds.desc(st).sock = Sock::Connecting;
+    fds.desc(st).connected = Level::Maybe;
+    l.maybe_queue.push_back(st);
+  }
+  l.stalled.clear();
+  Desc& c = fds.desc(client);
+  if (c.sock == Sock::Connecting) {
+    c.sock = Sock::Established;  // the server has the connection: the client sent the final ACK
+    c.connected = Level::Yes;
+  }
+  DescId child = c.peer;
+  ResId out = s.outs[0];
+  fds.bind(out, child, obs.fds[0]);
+  Desc& ch = fds.desc(child);
+  ch.origin = out;
+  ch.nonblock = s.param(0) != 0;
+  if (ch.tx != kNone) fds.chan(ch.tx).stream = out;
+  return std::nullopt;
+}
+
+Check Oracle::Impl::sockerr(size_t i, const Step& s, const Observation& obs) {
+  Desc& d = d_of(s.ins[0]);
+  if (Check e = expect(i, RuleId::Errno, RetSet::of({0}), obs.ret)) return e;
+  if (d.chaos) return std::nullopt;
+  RetSet allowed = RetSet::of({0});
+  if (d.err_level != Level::No) {
+    RetSet errs = d.err == -1 ? RetSet::of({ECONNRESET, ECONNREFUSED}) : RetSet::of({d.err});
+    allowed = d.err_level == Level::Yes ? errs : errs.add(0);
+  }
+  RuleId rule = d.connect_failed_seen && d.err_level == Level::No ? RuleId::SoErrorClear : RuleId::ConnectSoError;
+  if (d.sock == Sock::Established && d.err_level == Level::No) rule = RuleId::ConnectSoError;
+  if (Check e = expect(i, rule, allowed, obs.value)) return e;
+  if (obs.value != 0) {
+    d.err_level = Level::No;
+    d.connect_failed_seen = true;
+    if (d.sock == Sock::Refused || possible(d.reset)) d.reset = Level::Yes;
+  }
+  return std::nullopt;
+}
+
+Check Oracle::Impl::shutdown(size_t i, const Step& s, const Observation& obs) {
+  DescId id = id_of(s.ins[0]);
+  Desc& d = fds.desc(id);
+  if (d.chaos) return std::nullopt;
+  int how = static_cast<int>(s.param(0));
+  bool connected = d.sock == Sock::Established;
+  if (d.kind == ResKind::Tcp && (d.sock == Sock::Connecting || d.sock == Sock::Stalled)) {
+    // inet_shutdown on SYN_SENT disconnects the socket: not followed by the model.
+    if (Check e = expect(i, RuleId::Errno, RetSet::of({0, -ENOTCONN}), obs.ret)) return e;
+    d.chaos = true;
+    return std::nullopt;
+  }
+  if (Check e = expect(i, RuleId::Errno, connected ? RetSet::of({0}) : RetSet::err(ENOTCONN), obs.ret)) return e;
+  if (d.kind == ResKind::Tcp && !connected) {
+    // TCP_CLOSE: ENOTCONN, but the shutdown bits are still set (inet_shutdown).
+    d.chaos = true;  // the shutdown bits change the poll mask of an unconnected socket
+    return std::nullopt;
+  }
+  if (connected) fds.shutdown(id, how, false);
+  return std::nullopt;
+}
+
+Check Oracle::Impl::close(size_t i, const Step& s, const Observation& obs) {
+  if (Check e = expect(i, RuleId::Errno, RetSet::of({0}), obs.ret)) return e;
+  fds.close_fd(s.ins[0]);
+  return std::nullopt;
+}
+
+}  // namespace ringside

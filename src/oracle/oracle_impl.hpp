@@ -1,0 +1,64 @@
+// Internals of the Oracle shared by the files that implement its rules by family.
+#pragma once
+#include <cerrno>
+#include <map>
+
+#include "oracle/epoll_model.hpp"
+#include "oracle/expect.hpp"
+#include "oracle/fd_model.hpp"
+#include "oracle/oracle.hpp"
+
+namespace ringside {
+
+using model::Desc;
+using model::DescId;
+using model::kNone;
+using model::Sock;
+
+struct Oracle::Impl {
+  Impl(const Program& p, Profile prof) : prog(p), profile(prof), fds(prof), epoll(fds) {}
+
+  const Program& prog;
+  Profile profile;
+  model::FdModel fds;
+  model::EpollModel epoll;
+  // Predictions for `later` steps, checked at join.
+  std::map<uint32_t, RetSet> later_expect;
+  std::map<uint32_t, RuleId> later_rule;
+
+  bool linux_profile() const { return profile == Profile::Linux; }
+  const Step& step(size_t i) const { return prog.steps[i]; }
+  Desc& d_of(ResId r) { return fds.desc(fds.desc_of(r)); }
+  DescId id_of(ResId r) const { return fds.desc_of(r); }
+
+  Check expect(size_t i, RuleId rule, const RetSet& allowed, int64_t got, std::string detail = {}) const {
+    if (allowed.contains(got)) return std::nullopt;
+    return Violation{rule, i, allowed.text(), result_text(got), std::move(detail)};
+  }
+  Check violation(size_t i, RuleId rule, std::string expected, std::string observed, std::string detail = {}) const {
+    return Violation{rule, i, std::move(expected), std::move(observed), std::move(detail)};
+  }
+
+  Check dispatch(size_t i, const Step& s, const Observation& obs);
+  Check join(size_t i, const Observation& obs);
+
+  // Family 1 and resources.
+  Check create(size_t i, const Step& s, const Observation& obs);
+  Check connect(size_t i, const Step& s, const Observation& obs);
+  Check accept(size_t i, const Step& s, const Observation& obs);
+  Check sockerr(size_t i, const Step& s, const Observation& obs);
+  Check shutdown(size_t i, const Step& s, const Observation& obs);
+  Check close(size_t i, const Step& s, const Observation& obs);
+  // Family 2: data.
+  RetSet write_expect(const Desc& d, uint64_t n, RuleId& rule) const;
+  Check write(size_t i, const Step& s, const Observation& obs);
+  Check read(size_t i, const Step& s, const Observation& obs);
+  Check fill(size_t i, const Step& s, const Observation& obs);
+  Check drain(size_t i, const Step& s, const Observation& obs);
+  Check check_data(size_t i, const Desc& d, const Observation& obs, uint64_t offset) const;
+  // Family 2/3: readiness.
+  Check epoll_ctl(size_t i, const Step& s, const Observation& obs, int op);
+  Check poll(size_t i, const Step& s, const Observation& obs, bool select);
+};
+
+}  // namespace ringside

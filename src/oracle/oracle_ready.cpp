@@ -1,0 +1,78 @@
+// Families 2 and 3: epoll_ctl, poll and select against the readiness the model allows.
+#include "oracle/oracle_impl.hpp"
+
+namespace ringside {
+namespace {
+// fs/select.c: what poll bits put a fd in select's read, write and except sets
+// (RDNORM/WRNORM travel with IN/OUT for every kind modelled).
+uint32_t select_sets(uint32_t m) {
+  uint32_t out = 0;
+  if (m & (ev::In | ev::Hup | ev::Err)) out |= ev::In;
+  if (m & (ev::Out | ev::Err)) out |= ev::Out;
+  if (m & ev::Pri) out |= ev::Pri;
+  return out;
+}
+}  // namespace
+
+Check Oracle::Impl::epoll_ctl(size_t i, const Step& s, const Observation& obs, int op) {
+  DescId ep = id_of(s.ins[0]);
+  ResId target_res = s.ins[1];
+  DescId target = id_of(target_res);
+  int fdnum = fds.fdnum_of(target_res);
+  uint32_t events = op == 2 ? 0 : static_cast<uint32_t>(s.param(0));
+  RuleId rule;
+  int64_t want = epoll.ctl_expected(op, ep, target, fdnum, events, rule);
+  RetSet allowed = RetSet::of({want});
+  if (fds.desc(target).kind == ResKind::Epoll && op == 1 && want == 0) allowed.add_err(ELOOP);
+  std::string detail;
+  if (want == -ENOENT) detail = "no registration for this (open file description, fd number)";
+  if (Check e = expect(i, rule, allowed, obs.ret, detail)) return e;
+  // The engine stores the operand's resource id as epoll_event.data.
+  if (obs.ret == 0) epoll.ctl_apply(op, ep, target, fdnum, events, target_res);
+  return std::nullopt;
+}
+
+Check Oracle::Impl::poll(size_t i, const Step& s, const Observation& obs, bool select) {
+  if (obs.ret < 0) return violation(i, RuleId::Errno, "a count of ready descriptors", result_text(obs.ret));
+  uint32_t filter = select ? ev::Modeled : (static_cast<uint32_t>(s.param(0)) & ev::Modeled) | ev::Err | ev::Hup;
+  int64_t timeout = select ? s.param(0) : s.param(1);
+  if (obs.events.size() != s.ins.size())
+    return violation(i, RuleId::Errno, std::to_string(s.ins.size()) + " results", std::to_string(obs.events.size()));
+  int64_t nonzero = 0;
+  for (size_t k = 0; k < s.ins.size(); ++k) {
+    DescId d = id_of(s.ins[k]);
+    ReadySet rs = fds.readiness(d);
+    uint32_t m = obs.events[k].mask;
+    if (m) ++nonzero;
+    bool ok = select ? rs.allows_mapped(m, select_sets) : rs.allows(m, filter);
+    if (!ok) {
+      RuleId rule = select ? RuleId::SelectSets : rs.blame(m, filter);
+      if (select && fds.desc(d).kind == ResKind::File) rule = RuleId::FileAlwaysReady;
+      std::string exp = rs.describe(filter);
+      if (select) exp = "sets matching poll " + exp;
+      return violation(i, rule, exp, (select ? "sets " : "") + ev::text(m),
+                       "operand " + prog.res(s.ins[k]).name);
+    }
+  }
+  int64_t expected_count = select ? -1 : nonzero;
+  if (!select && obs.ret != expected_count)
+    return violation(i, RuleId::Errno, std::to_string(nonzero) + " (descriptors with events)", std::to_string(obs.ret));
+  if (nonzero == 0 && (timeout < 0 || timeout >= model::kSettleMs) && !obs.deadline_hit) {
+    for (size_t k = 0; k < s.ins.size(); ++k) {
+      ReadySet rs = fds.readiness(id_of(s.ins[k]));
+      uint32_t f = select ? (ev::In | ev::Out | ev::Err | ev::Hup | ev::Pri) : filter;
+      for (const auto& c : rs.conditions())
+        if (c.level == Level::Soon && (c.bits & f))
+          return violation(i, c.rule, "a report within " + std::to_string(timeout) + "ms", "none",
+                           "operand " + prog.res(s.ins[k]).name);
+    }
+  }
+  if (obs.deadline_hit) return violation(i, RuleId::Deadline, "the wait to return", "still blocked at the deadline");
+  for (size_t k = 0; k < s.ins.size() && !select; ++k) {
+    ReadySet rs = fds.readiness(id_of(s.ins[k]));
+    for (const Condition* c : rs.implied_on(obs.events[k].mask, filter)) fds.learn(*c);
+  }
+  return std::nullopt;
+}
+
+}  // namespace ringside

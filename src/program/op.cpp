@@ -1,0 +1,263 @@
+#include "program/op.hpp"
+
+#include <array>
+#include <charconv>
+#include <map>
+#include <stdexcept>
+
+namespace ringside {
+namespace {
+
+struct KindInfo {
+  std::string_view name, desc;
+};
+constexpr std::array<KindInfo, kKindCount> kKinds = {{
+#define KIND(e, name, desc) {name, desc},
+#include "program/kinds.def"
+#undef KIND
+}};
+
+struct RawOp {
+  Op op;
+  std::string_view name, sig, desc;
+};
+constexpr RawOp kRawOps[] = {
+#define OP(e, name, sig, desc) {Op::e, name, sig, desc},
+#include "program/ops.def"
+#include "program/ops_uring.def"
+#include "program/ops_wrapper.def"
+#undef OP
+};
+
+struct RawValue {
+  std::string_view set, name;
+  int64_t value;
+};
+constexpr RawValue kRawValues[] = {
+#define SET(set, name, value) {#set, name, value},
+#include "program/valuesets.def"
+#undef SET
+};
+
+KindSet all_kinds() { return (KindSet{1} << kKindCount) - 1; }
+
+KindSet group(std::string_view g) {
+  auto b = [](ResKind k) { return kind_bit(k); };
+  using K = ResKind;
+  if (g == "any") return all_kinds();
+  if (g == "readable")
+    return b(K::Tcp) | b(K::UnixStream) | b(K::UnixDgram) | b(K::PipeRead) | b(K::EventFd) | b(K::File);
+  if (g == "writable")
+    return b(K::Tcp) | b(K::UnixStream) | b(K::UnixDgram) | b(K::PipeWrite) | b(K::EventFd) | b(K::File);
+  if (auto k = kind_by_name(g)) return b(*k);
+  throw std::logic_error("ops table: unknown kind or group '" + std::string(g) + "'");
+}
+
+KindSet parse_kinds(std::string_view s) {
+  KindSet set = 0;
+  while (!s.empty()) {
+    auto bar = s.find('|');
+    set |= group(s.substr(0, bar));
+    if (bar == std::string_view::npos) break;
+    s.remove_prefix(bar + 1);
+  }
+  return set;
+}
+
+std::vector<ValueSet>& value_sets() {
+  static std::vector<ValueSet> sets = [] {
+    std::vector<ValueSet> v;
+    for (const auto& r : kRawValues) {
+      if (v.empty() || v.back().name != r.set) v.push_back(ValueSet{r.set, {}});
+      v.back().values.push_back({r.name, r.value});
+    }
+    return v;
+  }();
+  return sets;
+}
+
+int64_t parse_default(const ParamSpec& p, std::string_view text) {
+  if (p.type == ParamType::Flags || p.type == ParamType::Enum) {
+    int64_t v = 0;
+    while (!text.empty()) {
+      auto bar = text.find('|');
+      auto one = p.set->lookup(text.substr(0, bar));
+      if (!one) throw std::logic_error("ops table: bad default for " + p.name);
+      v |= *one;
+      if (bar == std::string_view::npos) break;
+      text.remove_prefix(bar + 1);
+    }
+    return v;
+  }
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || ptr != text.data() + text.size())
+    throw std::logic_error("ops table: bad default for " + p.name);
+  return v;
+}
+
+ParamSpec parse_param(std::string_view tok) {
+  ParamSpec p;
+  if (tok.back() == '?') {
+    p.name = std::string(tok.substr(0, tok.size() - 1));
+    p.type = ParamType::Bool;
+    return p;
+  }
+  auto colon = tok.find(':');
+  if (colon == std::string_view::npos) throw std::logic_error("ops table: bad token " + std::string(tok));
+  p.name = std::string(tok.substr(0, colon));
+  std::string_view type = tok.substr(colon + 1);
+  std::string_view def;
+  if (auto eq = type.find('='); eq != std::string_view::npos) {
+    def = type.substr(eq + 1);
+    type = type.substr(0, eq);
+  } else {
+    p.positional = true;
+  }
+  if (type.starts_with("enum/") || type.starts_with("flags/")) {
+    p.type = type[0] == 'e' ? ParamType::Enum : ParamType::Flags;
+    p.set = value_set(type.substr(type.find('/') + 1));
+    if (!p.set) throw std::logic_error("ops table: unknown value set in " + std::string(tok));
+  } else if (type == "int") {
+    p.type = ParamType::Int;
+  } else if (type == "size") {
+    p.type = ParamType::Size;
+  } else if (type == "ms") {
+    p.type = ParamType::Ms;
+  } else if (type == "dur") {
+    p.type = ParamType::Dur;
+  } else {
+    throw std::logic_error("ops table: unknown type in " + std::string(tok));
+  }
+  if (!p.positional) p.def = parse_default(p, def);
+  return p;
+}
+
+OpSpec parse_op(const RawOp& r) {
+  OpSpec s;
+  s.op = r.op;
+  s.name = r.name;
+  s.description = r.desc;
+  std::string_view sig = r.sig;
+  while (!sig.empty()) {
+    auto sp = sig.find(' ');
+    std::string_view tok = sig.substr(0, sp);
+    sig = sp == std::string_view::npos ? std::string_view{} : sig.substr(sp + 1);
+    if (tok.empty()) continue;
+    if (tok[0] == '>') {
+      s.outs.push_back({parse_kinds(tok.substr(1)), false});
+    } else if (tok[0] == '<') {
+      bool variadic = tok.size() > 1 && tok[1] == '*';
+      s.ins.push_back({parse_kinds(tok.substr(variadic ? 2 : 1)), variadic});
+    } else {
+      s.params.push_back(parse_param(tok));
+    }
+  }
+  return s;
+}
+
+const std::vector<OpSpec>& specs() {
+  static const std::vector<OpSpec> v = [] {
+    std::vector<OpSpec> out;
+    for (const auto& r : kRawOps) out.push_back(parse_op(r));
+    return out;
+  }();
+  return v;
+}
+
+}  // namespace
+
+std::string_view kind_name(ResKind k) { return kKinds[static_cast<size_t>(k)].name; }
+std::string_view kind_description(ResKind k) { return kKinds[static_cast<size_t>(k)].desc; }
+std::optional<ResKind> kind_by_name(std::string_view name) {
+  for (size_t i = 0; i < kKinds.size(); ++i)
+    if (kKinds[i].name == name) return static_cast<ResKind>(i);
+  return std::nullopt;
+}
+
+std::optional<int64_t> ValueSet::lookup(std::string_view n) const {
+  for (const auto& v : values)
+    if (v.name == n) return v.value;
+  return std::nullopt;
+}
+std::string_view ValueSet::name_of(int64_t v) const {
+  for (const auto& x : values)
+    if (x.value == v) return x.name;
+  return {};
+}
+
+const ValueSet* value_set(std::string_view name) {
+  for (const auto& s : value_sets())
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+size_t OpSpec::index(std::string_view n) const {
+  for (size_t i = 0; i < params.size(); ++i)
+    if (params[i].name == n) return i;
+  throw std::logic_error("op " + std::string(name) + " has no parameter " + std::string(n));
+}
+
+const OpSpec& op_spec(Op op) { return specs()[static_cast<size_t>(op)]; }
+std::span<const OpSpec> all_ops() { return specs(); }
+std::optional<Op> op_by_name(std::string_view name) {
+  for (const auto& s : specs())
+    if (s.name == name) return s.op;
+  return std::nullopt;
+}
+
+std::string format_flags(const ValueSet& set, int64_t v) {
+  std::string out;
+  int64_t left = v;
+  for (const auto& x : set.values) {
+    if (x.value != 0 && (left & x.value) == x.value) {
+      if (!out.empty()) out += '|';
+      out += x.name;
+      left &= ~x.value;
+    }
+  }
+  if (left != 0 || out.empty()) {
+    if (!out.empty()) out += '|';
+    out += left == 0 ? std::string("0") : std::to_string(left);
+  }
+  return out;
+}
+
+std::string format_param(const ParamSpec& p, int64_t v) {
+  switch (p.type) {
+    case ParamType::Enum: {
+      auto n = p.set->name_of(v);
+      return n.empty() ? std::to_string(v) : std::string(n);
+    }
+    case ParamType::Flags:
+      return format_flags(*p.set, v);
+    case ParamType::Size:
+      if (v != 0 && v % (1 << 20) == 0) return std::to_string(v >> 20) + "M";
+      if (v != 0 && v % 1024 == 0) return std::to_string(v >> 10) + "k";
+      return std::to_string(v);
+    case ParamType::Ms:
+      return v < 0 ? std::string("-1") : std::to_string(v) + "ms";
+    case ParamType::Dur:
+      if (v != 0 && v % 1000000 == 0) return std::to_string(v / 1000000) + "s";
+      if (v != 0 && v % 1000 == 0) return std::to_string(v / 1000) + "ms";
+      return std::to_string(v) + "us";
+    case ParamType::Bool:
+      return v ? "1" : "0";
+    case ParamType::Int:
+      break;
+  }
+  return std::to_string(v);
+}
+
+std::string kinds_text(KindSet s) {
+  std::string out;
+  for (unsigned i = 0; i < kKindCount; ++i) {
+    if (s & (KindSet{1} << i)) {
+      if (!out.empty()) out += " or ";
+      out += kind_name(static_cast<ResKind>(i));
+    }
+  }
+  return out;
+}
+
+}  // namespace ringside

@@ -1,0 +1,28 @@
+// The bytes every write puts on the wire or disk, as a pure function of (stream, offset),
+// so a reader's data can be checked for order, gaps and duplicates without keeping a copy.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace ringside {
+
+constexpr uint8_t pattern_byte(uint32_t stream, uint64_t offset) {
+  // Mixes the offset's low and high bytes so a shift by any amount up to 64 KiB, or data
+  // from another stream, shows up within a few bytes.
+  uint64_t x = offset * 0x9E3779B97F4A7C15ull + stream * 0xD1B54A32D192ED03ull;
+  return static_cast<uint8_t>((x >> 56) ^ (x >> 29) ^ offset);
+}
+
+inline void fill_pattern(uint32_t stream, uint64_t offset, std::byte* out, size_t n) {
+  for (size_t i = 0; i < n; ++i) out[i] = std::byte{pattern_byte(stream, offset + i)};
+}
+
+// Index of the first byte of `data` that is not pattern(stream, offset + i), or npos.
+inline size_t first_mismatch(uint32_t stream, uint64_t offset, std::string_view data) {
+  for (size_t i = 0; i < data.size(); ++i)
+    if (static_cast<uint8_t>(data[i]) != pattern_byte(stream, offset + i)) return i;
+  return std::string_view::npos;
+}
+
+}  // namespace ringside

@@ -1,0 +1,163 @@
+#include "report/report.hpp"
+
+#include <fmt/format.h>
+
+#include <ostream>
+
+namespace ringside {
+
+void Totals::add(Verdict v) {
+  switch (v) {
+    case Verdict::Pass: ++pass; break;
+    case Verdict::Fail: ++fail; break;
+    case Verdict::Skip: ++skip; break;
+    case Verdict::Error: ++error; break;
+  }
+}
+
+std::string describe_failure(const ScenarioResult& r, size_t trace_tail) {
+  std::string s;
+  if (!r.purpose.empty()) s += "purpose:  " + r.purpose + "\n";
+  s += "rule:     " + (r.rule_id.empty() ? std::string("-") : r.rule_id) + "\n";
+  if (!r.step_text.empty()) s += fmt::format("step:     line {}: {}\n", r.step_line, r.step_text);
+  if (r.violation) {
+    s += "expected: " + r.violation->expected + "\n";
+    s += "observed: " + r.violation->observed + "\n";
+    if (!r.violation->detail.empty()) s += "detail:   " + r.violation->detail + "\n";
+  } else {
+    s += "reason:   " + r.reason + "\n";
+  }
+  if (!r.state.empty()) s += "model state:\n" + r.state;
+  if (!r.trace.empty()) {
+    size_t from = r.trace.size() > trace_tail ? r.trace.size() - trace_tail : 0;
+    s += from ? fmt::format("trace (last {} of {} steps):\n", r.trace.size() - from, r.trace.size()) : "trace:\n";
+    for (size_t i = from; i < r.trace.size(); ++i) s += "  " + r.trace[i] + "\n";
+  }
+  return s;
+}
+
+namespace {
+
+class HumanReporter : public Reporter {
+ public:
+  HumanReporter(std::ostream& out, bool tty, bool verbose) : out_(out), tty_(tty), verbose_(verbose) {}
+  void begin(const RunInfo& info) override {
+    total_ = info.total;
+    out_ << fmt::format("ringside: {} scenario run(s) on Linux {}, profile {}\n", info.total, info.kernel, info.profile);
+  }
+  void progress(size_t done, const std::string& running) override {
+    if (!tty_) return;
+    out_ << fmt::format("\r\033[K[{}/{}] {}", done, total_, running) << std::flush;
+    dirty_ = true;
+  }
+  void result(size_t, const ScenarioResult& r) override {
+    clear();
+    out_ << fmt::format("{:<5} {:<48} {:7.3f}s", verdict_name(r.verdict), r.display_name(), r.seconds);
+    if (r.verdict == Verdict::Skip || r.verdict == Verdict::Error) out_ << "  " << r.reason;
+    out_ << "\n";
+    for (const auto& w : r.warnings) out_ << "      warning: " << w << "\n";
+    if (!r.histogram.empty() && verbose_) {
+      out_ << "      outcomes:";
+      for (const auto& [k, v] : r.histogram) out_ << " " << k << "=" << v;
+      out_ << "\n";
+    }
+    if (r.verdict == Verdict::Fail) {
+      std::string d = describe_failure(r, verbose_ ? 1000 : 12);
+      size_t pos = 0;
+      while (pos < d.size()) {
+        size_t nl = d.find('\n', pos);
+        out_ << "      " << d.substr(pos, nl - pos) << "\n";
+        if (nl == std::string::npos) break;
+        pos = nl + 1;
+      }
+    } else if (verbose_) {
+      for (const auto& t : r.trace) out_ << "      " << t << "\n";
+    }
+    out_ << std::flush;
+  }
+  void end(const Totals& t, double seconds, const std::vector<std::string>& notes) override {
+    clear();
+    for (const auto& n : notes) out_ << n << "\n";
+    out_ << fmt::format("{} run(s): {} passed, {} failed, {} skipped, {} errors in {:.2f}s\n", t.all(), t.pass, t.fail,
+                        t.skip, t.error, seconds)
+         << std::flush;
+  }
+
+ private:
+  void clear() {
+    if (dirty_) out_ << "\r\033[K";
+    dirty_ = false;
+  }
+  std::ostream& out_;
+  bool tty_, verbose_, dirty_ = false;
+  size_t total_ = 0;
+};
+
+// KTAP v1 as kselftest prints it: flat test points with descriptive names (KernelCI and
+// LKFT drop indented subtests), "# SKIP reason", diagnostics as "# " lines, Totals.
+class KtapReporter : public Reporter {
+ public:
+  explicit KtapReporter(std::ostream& out) : out_(out) {}
+  void begin(const RunInfo& info) override {
+    out_ << "KTAP version 1\n";
+    out_ << fmt::format("# ringside on Linux {} (profile {})\n", info.kernel, info.profile);
+    out_ << "1.." << info.total << "\n" << std::flush;
+  }
+  void result(size_t index, const ScenarioResult& r) override {
+    std::string name = ktap_name(r.display_name());
+    if (r.verdict == Verdict::Fail) {
+      std::string d = describe_failure(r, 12);
+      size_t pos = 0;
+      while (pos < d.size()) {
+        size_t nl = d.find('\n', pos);
+        out_ << "# " << d.substr(pos, nl - pos) << "\n";
+        if (nl == std::string::npos) break;
+        pos = nl + 1;
+      }
+    }
+    for (const auto& w : r.warnings) out_ << "# warning: " << w << "\n";
+    switch (r.verdict) {
+      case Verdict::Pass:
+        out_ << fmt::format("ok {} {}\n", index + 1, name);
+        break;
+      case Verdict::Fail:
+        out_ << fmt::format("not ok {} {}\n", index + 1, name);
+        break;
+      case Verdict::Skip:
+        out_ << fmt::format("ok {} {} # SKIP {}\n", index + 1, name, one_line(r.reason));
+        break;
+      case Verdict::Error:
+        out_ << fmt::format("not ok {} {} # ERROR {}\n", index + 1, name, one_line(r.reason));
+        break;
+    }
+    out_ << std::flush;
+  }
+  void end(const Totals& t, double seconds, const std::vector<std::string>& notes) override {
+    for (const auto& n : notes) out_ << "# " << n << "\n";
+    out_ << fmt::format("# {:.2f}s\n", seconds);
+    out_ << fmt::format("# Totals: pass:{} fail:{} xfail:0 xpass:0 skip:{} error:{}\n", t.pass, t.fail, t.skip, t.error)
+         << std::flush;
+  }
+
+ private:
+  static std::string ktap_name(std::string s) {
+    for (char& c : s)
+      if (c == ' ' || c == '#') c = '_';
+    return s;
+  }
+  static std::string one_line(std::string s) {
+    for (char& c : s)
+      if (c == '\n') c = ' ';
+    return s;
+  }
+  std::ostream& out_;
+};
+
+}  // namespace
+
+std::unique_ptr<Reporter> make_human_reporter(std::ostream& out, bool tty, bool verbose) {
+  return std::make_unique<HumanReporter>(out, tty, verbose);
+}
+std::unique_ptr<Reporter> make_ktap_reporter(std::ostream& out) { return std::make_unique<KtapReporter>(out); }
+
+}  // namespace ringside

@@ -1,0 +1,37 @@
+// The outcome of running one scenario (on one readiness path).
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "oracle/verdict.hpp"
+
+namespace ringside {
+
+enum class Verdict : uint8_t { Pass, Fail, Skip, Error };
+const char* verdict_name(Verdict v);  // "PASS", ...
+
+struct ScenarioResult {
+  std::string name;      // e.g. "connect/refused_so_error"
+  std::string via;       // readiness path, if the scenario ran once per path
+  std::string purpose;
+  std::vector<std::string> tags;
+  Verdict verdict = Verdict::Pass;
+  std::string reason;    // why SKIP / ERROR, or a one-line summary of a FAIL
+  // FAIL details.
+  std::optional<Violation> violation;
+  std::string rule_id;
+  std::string step_text;  // the failing step as written
+  uint32_t step_line = 0;
+  std::string state;      // the model's state at the failure
+  std::vector<std::string> trace;  // steps executed, with what the kernel said
+  std::vector<std::string> warnings;
+  std::map<std::string, uint64_t> histogram;  // race outcomes
+  double seconds = 0;
+
+  std::string display_name() const { return via.empty() ? name : name + "@" + via; }
+};
+
+}  // namespace ringside

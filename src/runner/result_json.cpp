@@ -1,0 +1,57 @@
+#include "runner/result_json.hpp"
+
+namespace ringside {
+
+Verdict verdict_from_name(const std::string& s) {
+  if (s == "FAIL") return Verdict::Fail;
+  if (s == "SKIP") return Verdict::Skip;
+  if (s == "ERROR") return Verdict::Error;
+  return Verdict::Pass;
+}
+
+void to_json(nlohmann::json& j, const ScenarioResult& r) {
+  j = nlohmann::json{{"name", r.name},       {"via", r.via},         {"purpose", r.purpose},
+                     {"tags", r.tags},       {"verdict", verdict_name(r.verdict)},
+                     {"reason", r.reason},   {"seconds", r.seconds}, {"trace", r.trace},
+                     {"warnings", r.warnings}, {"histogram", r.histogram}};
+  if (r.verdict == Verdict::Fail) {
+    j["rule"] = r.rule_id;
+    j["step"] = r.step_text;
+    j["line"] = r.step_line;
+    j["state"] = r.state;
+    if (r.violation) {
+      j["expected"] = r.violation->expected;
+      j["observed"] = r.violation->observed;
+      j["detail"] = r.violation->detail;
+      j["step_index"] = r.violation->step;
+    }
+  }
+}
+
+void from_json(const nlohmann::json& j, ScenarioResult& r) {
+  r.name = j.value("name", "");
+  r.via = j.value("via", "");
+  r.purpose = j.value("purpose", "");
+  r.tags = j.value("tags", std::vector<std::string>{});
+  r.verdict = verdict_from_name(j.value("verdict", "PASS"));
+  r.reason = j.value("reason", "");
+  r.seconds = j.value("seconds", 0.0);
+  r.trace = j.value("trace", std::vector<std::string>{});
+  r.warnings = j.value("warnings", std::vector<std::string>{});
+  r.histogram = j.value("histogram", std::map<std::string, uint64_t>{});
+  r.rule_id = j.value("rule", "");
+  r.step_text = j.value("step", "");
+  r.step_line = j.value("line", 0u);
+  r.state = j.value("state", "");
+  if (j.contains("expected")) {
+    Violation v;
+    if (const Rule* rl = rule_by_id(r.rule_id)) v.rule = rl->rule;
+    v.expected = j.value("expected", "");
+    v.observed = j.value("observed", "");
+    v.detail = j.value("detail", "");
+    v.step = j.value("step_index", size_t{0});
+    r.violation = v;
+  }
+}
+
+}  // namespace ringside

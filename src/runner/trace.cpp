@@ -1,0 +1,71 @@
+#include "runner/trace.hpp"
+
+#include "oracle/expect.hpp"
+#include "oracle/readiness.hpp"
+#include "program/script.hpp"
+
+namespace ringside {
+
+std::string format_observation(const Program& p, const Step& s, const Observation& o) {
+  std::string out;
+  if (o.deadline_hit) out += "DEADLINE ";
+  if (s.later) return "scheduled on the helper thread";
+  switch (s.op) {
+    case Op::EpollWait: {
+      out += std::to_string(o.ret) + " [";
+      for (size_t k = 0; k < o.events.size(); ++k) {
+        const auto& e = o.events[k];
+        std::string name = e.ref < p.resources.size() ? p.res(static_cast<ResId>(e.ref)).name : std::to_string(e.ref);
+        out += (k ? ", " : "") + name + ": " + ev::text(e.mask);
+      }
+      return out + "]";
+    }
+    case Op::Poll:
+    case Op::Select: {
+      out += result_text(o.ret) + " [";
+      for (size_t k = 0; k < o.events.size(); ++k) {
+        std::string name = k < s.ins.size() ? p.res(s.ins[k]).name : "?";
+        out += (k ? ", " : "") + name + ": " + ev::text(o.events[k].mask);
+      }
+      return out + "]";
+    }
+    case Op::SockError:
+      return out + (o.ret < 0 ? result_text(o.ret) : "SO_ERROR " + (o.value ? errno_name(static_cast<int>(o.value)) : "0"));
+    case Op::Fill:
+    case Op::Drain:
+      return out + std::to_string(o.ret) + " bytes, then " + result_text(o.value);
+    case Op::Join: {
+      out += "joined";
+      for (const auto& h : o.helpers) out += " (step " + std::to_string(h.step + 1) + ": " + result_text(h.ret) + ")";
+      return out;
+    }
+    case Op::Read:
+      if (p.res(s.ins[0]).kind == ResKind::EventFd && o.ret == 8) return out + "8 (counter " + std::to_string(o.value) + ")";
+      break;
+    case Op::Accept:
+      if (o.ret >= 0) {
+        out += "fd " + std::to_string(o.ret);
+        if (o.value >= 0 && static_cast<size_t>(o.value) < p.resources.size())
+          out += " (peer " + p.res(static_cast<ResId>(o.value)).name + ")";
+        return out;
+      }
+      break;
+    default:
+      if (!s.outs.empty() && o.ret >= 0) {
+        out += "fd";
+        for (int f : o.fds) out += " " + std::to_string(f);
+        return out;
+      }
+      break;
+  }
+  return out + result_text(o.ret);
+}
+
+std::string format_trace_line(const Program& p, size_t i, const Observation& o) {
+  const Step& s = p.steps[i];
+  std::string line = std::to_string(s.loc.line ? s.loc.line : i + 1) + ": ";
+  if (s.later) line += "later ";
+  return line + print_step(p, s) + " -> " + format_observation(p, s, o);
+}
+
+}  // namespace ringside

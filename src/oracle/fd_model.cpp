@@ -20,6 +20,7 @@ Level min_level(Level a, Level b) { return strongest(a, b) == a ? b : a; }
 
 DescId FdModel::create(ResKind kind, uint32_t origin, bool nonblock) {
   Desc d;
+  d.id = static_cast<DescId>(descs_.size());
   d.kind = kind;
   d.origin = origin;
   d.refs = 0;
@@ -357,7 +358,7 @@ Level FdModel::writable(const Desc& s) const {
 void FdModel::stream_readiness(const Desc& s, ReadySet& r) const {
   uint32_t hup_with_rcv = s.snd_shut == Level::Yes ? ev::Hup : 0;
   if (s.rx != kNone) r.add(ev::In, rx_level(s), RuleId::PollIn, Cond::RxData, s.rx);
-  r.add(ev::In | ev::RdHup | hup_with_rcv, s.rcv_shut, RuleId::PollRdhup, Cond::RxEof, static_cast<uint32_t>(&s - descs_.data()));
+  r.add(ev::In | ev::RdHup | hup_with_rcv, s.rcv_shut, RuleId::PollRdhup, Cond::RxEof, s.id);
   if (!hup_with_rcv && possible(s.snd_shut) && possible(s.rcv_shut))
     r.add(ev::Hup, min_level(Level::Maybe, min_level(s.snd_shut, s.rcv_shut)), RuleId::PollHup);
   else if (!hup_with_rcv)
@@ -365,7 +366,7 @@ void FdModel::stream_readiness(const Desc& s, ReadySet& r) const {
 }
 
 void FdModel::tcp_readiness(const Desc& s, ReadySet& r) const {
-  uint32_t self = static_cast<uint32_t>(&s - descs_.data());
+  uint32_t self = s.id;
   switch (s.sock) {
     case Sock::Fresh:
     case Sock::Port:

@@ -44,6 +44,7 @@ enum class Sock : uint8_t {
 };
 
 struct Desc {
+  DescId id = kNone;
   ResKind kind{};
   uint32_t origin = 0;  // resource that created the description (pattern stream id)
   int refs = 1;         // fds open on it
@@ -150,8 +151,9 @@ class FdModel {
   };
   Profile profile_;
   bool later_ = false;
-  std::vector<Desc> descs_;
-  std::vector<Channel> chans_;
+  // Deques: references stay valid while descriptions and channels are added.
+  std::deque<Desc> descs_;
+  std::deque<Channel> chans_;
   std::vector<Fd> fds_;
   std::vector<Wake> wakes_;
 };

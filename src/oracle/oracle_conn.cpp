@@ -110,9 +110,10 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
           c.reset = c.err_level = Level::Soon;
           fds.wakes().push_back({cid, 0, Level::Soon, RuleId::ConnectWritable});
         } else {
-          c.reset = Level::Yes;
+          // __inet_stream_connect reported it: the socket is disconnected, as new.
+          c.sock = Sock::Fresh;
+          c.reset = Level::No;
           c.err_level = Level::No;
-          c.connect_failed_seen = true;
         }
         return std::nullopt;
       }
@@ -188,9 +189,10 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
       }
       if (Check e = expect(i, rule, allowed, obs.ret)) return e;
       if (obs.ret == -ECONNREFUSED) {
-        c.reset = Level::Yes;
+        // connect itself reported the failure: the socket is disconnected, as new.
+        c.sock = Sock::Fresh;
+        c.reset = Level::No;
         c.err_level = Level::No;
-        c.connect_failed_seen = true;
       }
       return std::nullopt;
     }

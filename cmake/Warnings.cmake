@@ -1,5 +1,7 @@
 add_library(ringside_warnings INTERFACE)
-target_compile_options(ringside_warnings INTERFACE -Wall -Wextra -Wshadow=local -Wnon-virtual-dtor)
+target_compile_options(ringside_warnings INTERFACE -Wall -Wextra -Wnon-virtual-dtor
+  $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local>
+  $<$<CXX_COMPILER_ID:Clang>:-Wshadow-uncaptured-local>)
 if(RINGSIDE_WERROR)
   target_compile_options(ringside_warnings INTERFACE -Werror)
 endif()

@@ -6,6 +6,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/un.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,7 +18,11 @@
 
 namespace ringside {
 
-Engine::Engine(EngineOptions opts) : opts_(std::move(opts)), tmp_(opts_.temp_base) {}
+Engine::Engine(EngineOptions opts) : opts_(std::move(opts)), tmp_(opts_.temp_base) {
+  // Writes to a pipe without readers must come back as EPIPE, an observation, instead of
+  // killing the process: scenarios do that on purpose.
+  ::signal(SIGPIPE, SIG_IGN);
+}
 
 Engine::~Engine() {
   if (prog_) finish();

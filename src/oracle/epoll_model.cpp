@@ -171,9 +171,10 @@ Check EpollModel::wait(size_t step, DescId ep, int max, int64_t timeout_ms, cons
       for (auto* r : mine) {
         if (reportable(*r) != Level::Soon) continue;
         ReadySet rs = fds_.readiness(r->target);
+        // A promised connect completion names its own rule; otherwise the wakeup failed.
         RuleId rule = RuleId::WaitWakeup;
         for (const auto& c : rs.conditions())
-          if (c.level == Level::Soon && (c.bits & r->filter())) {
+          if (c.level == Level::Soon && (c.bits & r->filter()) && (c.cond == Cond::Connected || c.cond == Cond::Refused)) {
             rule = c.rule;
             break;
           }

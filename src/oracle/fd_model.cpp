@@ -194,7 +194,7 @@ void FdModel::release(DescId d) {
         p.snd_shut = strongest(p.snd_shut, now());
         if (unread) {
           p.err = ECONNRESET;
-          p.err_level = strongest(p.err_level, now());
+          p.err_level = strongest(p.err_level, profile_ == Profile::Linux ? now() : Level::Maybe);
         }
         wake(s.peer, 0, now(), RuleId::PollRdhup);
       } else if (unread) {
@@ -370,7 +370,7 @@ void FdModel::tcp_readiness(const Desc& s, ReadySet& r) const {
   switch (s.sock) {
     case Sock::Fresh:
     case Sock::Port:
-      r.add(ev::Out | ev::Hup, Level::Yes, RuleId::FreshSocketMask);
+      r.add(ev::Out | ev::Hup, de_facto(Level::Yes), RuleId::FreshSocketMask);
       r.add(ev::In | ev::Err | ev::RdHup, Level::No, RuleId::FreshSocketMask);
       return;
     case Sock::Stalled:
@@ -432,7 +432,7 @@ ReadySet FdModel::readiness(DescId d) const {
     case ResKind::UnixStream:
       if (s.sock != Sock::Established) {
         // unix_poll: an unconnected stream socket reports HUP, and is writable.
-        r.add(ev::Out | ev::Hup, Level::Yes, RuleId::FreshSocketMask);
+        r.add(ev::Out | ev::Hup, de_facto(Level::Yes), RuleId::FreshSocketMask);
         r.add(ev::In | ev::Err | ev::RdHup, Level::No, RuleId::FreshSocketMask);
         break;
       }

@@ -137,6 +137,8 @@ class FdModel {
 
  private:
   void release(DescId d);
+  // A condition only the `linux` profile promises: under `contract` it may or may not hold.
+  Level de_facto(Level l) const { return profile_ == Profile::Linux || l == Level::No ? l : Level::Flaky; }
   void wake(DescId d, uint32_t key, Level level, RuleId rule) {
     if (d != kNone && descs_[d].refs > 0 && level != Level::No) wakes_.push_back({d, key, level, rule});
   }

@@ -206,15 +206,19 @@ Check Oracle::Impl::read(size_t i, const Step& s, const Observation& obs) {
     Level eof = strongest(c.eof, d.rcv_shut);
     if (d.kind == ResKind::PipeRead) eof = c.eof;
     if (d.err_level == Level::Yes && d.err > 0) {
+      // The pending error is reported once the queue is empty (sock_error), except that
+      // TCP answers 0 first if a FIN had arrived (SOCK_DONE is tested before sk_err).
       allowed.add_err(d.err);
       rule = RuleId::StreamReset;
+      if (d.is_tcp() && possible(d.rcv_shut)) allowed.add(0);
     } else {
       if (eof != Level::No) allowed.add(0);
       if (eof != Level::Yes) allowed.add(d.nonblock ? -EAGAIN : 0);
       if (eof == Level::Yes) rule = RuleId::ReadEof;
     }
   }
-  if (possible(d.reset) || possible(d.err_level)) {
+  if (optional(d.reset) || optional(d.err_level)) {
+    // A reset that may or may not have arrived yet.
     allowed.add_err(ECONNRESET).add(0);
     if (d.err == -1) allowed.add_err(ECONNREFUSED);
   }

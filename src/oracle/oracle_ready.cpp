@@ -62,9 +62,11 @@ Check Oracle::Impl::poll(size_t i, const Step& s, const Observation& obs, bool s
       ReadySet rs = fds.readiness(id_of(s.ins[k]));
       uint32_t f = select ? (ev::In | ev::Out | ev::Err | ev::Hup | ev::Pri) : filter;
       for (const auto& c : rs.conditions())
-        if (c.level == Level::Soon && (c.bits & f))
-          return violation(i, c.rule, "a report within " + std::to_string(timeout) + "ms", "none",
-                           "operand " + prog.res(s.ins[k]).name);
+        if (c.level == Level::Soon && (c.bits & f)) {
+          bool connect = c.cond == Cond::Connected || c.cond == Cond::Refused;
+          return violation(i, connect ? c.rule : RuleId::WaitWakeup, "a report within " + std::to_string(timeout) + "ms",
+                           "none", "operand " + prog.res(s.ins[k]).name);
+        }
     }
   }
   if (obs.deadline_hit) return violation(i, RuleId::Deadline, "the wait to return", "still blocked at the deadline");

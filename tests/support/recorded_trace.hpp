@@ -1,0 +1,37 @@
+// Recorded traces for oracle tests: a scenario with what the kernel said after each
+// step, written by hand or copied from a run. One step per line:
+//
+//   #! expect epoll.et.refire        (or: #! expect pass; optional: #! profile contract)
+//   r, w = pipe nonblock  -> fd 3 4
+//   write w 10            -> 10
+//   epoll_wait ep         -> [r: IN]
+//   read r 10             -> 10 data=w:0
+//
+// Observation syntax after "->": a number or errno name (the result), "fd N..." for
+// created fds, "[name: MASK, ...]" for readiness reports, and key=value extras:
+// value= (number, errno name or, for accept, peer=NAME), end= (fill/drain's final
+// result), data=NAME:OFFSET (the bytes of NAME's stream from OFFSET, as many as the
+// result), helper=STEP:RESULT (join; STEP is the script line), deadline.
+// By convention a trace that expects a rule ends at the step that breaks it.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "oracle/rules.hpp"
+#include "program/observation.hpp"
+#include "program/program.hpp"
+
+namespace ringside::test {
+
+struct RecordedTrace {
+  std::string file;
+  Program program;
+  std::vector<Observation> observations;  // one per step
+  std::string expect;                     // rule id, or "pass"
+  Profile profile = Profile::Linux;
+};
+
+// Throws std::runtime_error with file:line on a malformed trace.
+RecordedTrace parse_recorded_trace(const std::string& text, const std::string& file);
+
+}  // namespace ringside::test

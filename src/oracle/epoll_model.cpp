@@ -125,6 +125,12 @@ Check EpollModel::wait(size_t step, DescId ep, int max, int64_t timeout_ms, cons
   std::vector<Registration*> mine;
   for (auto& r : regs_)
     if (r.epoll == ep && r.live) mine.push_back(&r);
+  fds_.exercise(RuleId::WaitCount);
+  for (auto* r : mine) {
+    fds_.exercise(fds_.readiness(r->target), r->filter());
+    fds_.exercise(r->et() ? (r->edge_rule) : RuleId::LtReport);
+    if (r->events & ev::Oneshot) fds_.exercise(RuleId::OneshotDisarm);
+  }
 
   // Which registration each report is, and is each report allowed?
   std::vector<Registration*> reported;

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <set>
 #include <vector>
 
 #include "oracle/readiness.hpp"
@@ -135,6 +136,14 @@ class FdModel {
 
   std::vector<Wake>& wakes() { return wakes_; }
 
+  // Rules whose checks ran (for baselines and coverage of the oracle itself).
+  void exercise(RuleId r) { exercised_.insert(r); }
+  void exercise(const ReadySet& rs, uint32_t filter) {
+    for (const auto& c : rs.conditions())
+      if (c.bits & filter) exercised_.insert(c.rule);
+  }
+  const std::set<RuleId>& exercised() const { return exercised_; }
+
  private:
   void release(DescId d);
   // A condition only the `linux` profile promises: under `contract` it may or may not hold.
@@ -158,6 +167,7 @@ class FdModel {
   std::deque<Channel> chans_;
   std::vector<Fd> fds_;
   std::vector<Wake> wakes_;
+  std::set<RuleId> exercised_;
 };
 
 }  // namespace ringside::model

@@ -143,6 +143,11 @@ bool Oracle::may_block_forever(size_t i) const {
   }
 }
 
+std::vector<RuleId> Oracle::rules_exercised() const {
+  const auto& s = impl_->fds.exercised();
+  return {s.begin(), s.end()};
+}
+
 std::string Oracle::describe_state() const {
   std::ostringstream o;
   auto& m = *impl_;

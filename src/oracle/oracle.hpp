@@ -27,6 +27,8 @@ class Oracle {
   // Can step i block forever given what the model knows now (nothing can arrive)?
   // Used by the deadlock detector and the engine's deadline choice.
   bool may_block_forever(size_t i) const;
+  // Rules whose checks ran so far (passed or not).
+  std::vector<RuleId> rules_exercised() const;
   // Human-readable state, for failure reports.
   std::string describe_state() const;
 

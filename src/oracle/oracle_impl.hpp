@@ -31,7 +31,8 @@ struct Oracle::Impl {
   Desc& d_of(ResId r) { return fds.desc(fds.desc_of(r)); }
   DescId id_of(ResId r) const { return fds.desc_of(r); }
 
-  Check expect(size_t i, RuleId rule, const RetSet& allowed, int64_t got, std::string detail = {}) const {
+  Check expect(size_t i, RuleId rule, const RetSet& allowed, int64_t got, std::string detail = {}) {
+    fds.exercise(rule);
     if (allowed.contains(got)) return std::nullopt;
     return Violation{rule, i, allowed.text(), result_text(got), std::move(detail)};
   }
@@ -55,7 +56,7 @@ struct Oracle::Impl {
   Check read(size_t i, const Step& s, const Observation& obs);
   Check fill(size_t i, const Step& s, const Observation& obs);
   Check drain(size_t i, const Step& s, const Observation& obs);
-  Check check_data(size_t i, const Desc& d, const Observation& obs, uint64_t offset) const;
+  Check check_data(size_t i, const Desc& d, const Observation& obs, uint64_t offset);
   // Family 2/3: readiness.
   Check epoll_ctl(size_t i, const Step& s, const Observation& obs, int op);
   Check poll(size_t i, const Step& s, const Observation& obs, bool select);

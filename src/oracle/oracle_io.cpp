@@ -103,8 +103,9 @@ RetSet Oracle::Impl::write_expect(const Desc& d, uint64_t n, RuleId& rule) const
   }
 }
 
-Check Oracle::Impl::check_data(size_t i, const Desc& d, const Observation& obs, uint64_t offset) const {
+Check Oracle::Impl::check_data(size_t i, const Desc& d, const Observation& obs, uint64_t offset) {
   if (obs.ret <= 0 || d.chaos) return std::nullopt;
+  fds.exercise(RuleId::DataOrder);
   if (obs.data.size() != static_cast<size_t>(obs.ret))
     return violation(i, RuleId::DataOrder, std::to_string(obs.ret) + " bytes of data",
                      std::to_string(obs.data.size()) + " bytes");

@@ -42,6 +42,8 @@ Check Oracle::Impl::poll(size_t i, const Step& s, const Observation& obs, bool s
   for (size_t k = 0; k < s.ins.size(); ++k) {
     DescId d = id_of(s.ins[k]);
     ReadySet rs = fds.readiness(d);
+    fds.exercise(rs, filter);
+    if (select) fds.exercise(RuleId::SelectSets);
     uint32_t m = obs.events[k].mask;
     if (m) ++nonzero;
     bool ok = select ? rs.allows_mapped(m, select_sets) : rs.allows(m, filter);

@@ -29,6 +29,8 @@ struct ScenarioResult {
   std::vector<std::string> trace;  // steps executed, with what the kernel said
   std::vector<std::string> warnings;
   std::map<std::string, uint64_t> histogram;  // race outcomes
+  std::vector<std::string> behaviours;  // "line:outcome class" per step (see outcome_class)
+  std::vector<std::string> rules;       // rule ids whose checks ran
   double seconds = 0;
 
   std::string display_name() const { return via.empty() ? name : name + "@" + via; }

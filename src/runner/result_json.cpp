@@ -13,7 +13,8 @@ void to_json(nlohmann::json& j, const ScenarioResult& r) {
   j = nlohmann::json{{"name", r.name},       {"via", r.via},         {"purpose", r.purpose},
                      {"tags", r.tags},       {"verdict", verdict_name(r.verdict)},
                      {"reason", r.reason},   {"seconds", r.seconds}, {"trace", r.trace},
-                     {"warnings", r.warnings}, {"histogram", r.histogram}};
+                     {"warnings", r.warnings}, {"histogram", r.histogram},
+                     {"behaviours", r.behaviours}, {"rules", r.rules}};
   if (r.verdict == Verdict::Fail) {
     j["rule"] = r.rule_id;
     j["step"] = r.step_text;
@@ -39,6 +40,8 @@ void from_json(const nlohmann::json& j, ScenarioResult& r) {
   r.trace = j.value("trace", std::vector<std::string>{});
   r.warnings = j.value("warnings", std::vector<std::string>{});
   r.histogram = j.value("histogram", std::map<std::string, uint64_t>{});
+  r.behaviours = j.value("behaviours", std::vector<std::string>{});
+  r.rules = j.value("rules", std::vector<std::string>{});
   r.rule_id = j.value("rule", "");
   r.step_text = j.value("step", "");
   r.step_line = j.value("line", 0u);

@@ -75,6 +75,8 @@ ScenarioResult run_in_process(const Program& p, const RunOptions& o, Engine& eng
       std::string line = format_trace_line(p, i, obs);
       if (sink) sink(line);
       r.trace.push_back(std::move(line));
+      const Step& st = p.steps[i];
+      r.behaviours.push_back(std::to_string(st.loc.line ? st.loc.line : i + 1) + ":" + outcome_class(p, st, obs));
       if (Check v = oracle.observe(i, obs)) {
         record_violation(r, p, *v, oracle.describe_state());
         failed = true;
@@ -91,6 +93,7 @@ ScenarioResult run_in_process(const Program& p, const RunOptions& o, Engine& eng
     }
     if (!failed)
       if (Check v = oracle.finish(j)) record_violation(r, p, *v, oracle.describe_state());
+    for (RuleId id : oracle.rules_exercised()) r.rules.emplace_back(rule(id).id);
   } catch (const Unsupported& e) {
     engine.finish();
     r.verdict = Verdict::Skip;

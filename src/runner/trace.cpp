@@ -1,5 +1,7 @@
 #include "runner/trace.hpp"
 
+#include <algorithm>
+
 #include "oracle/expect.hpp"
 #include "oracle/readiness.hpp"
 #include "program/script.hpp"
@@ -59,6 +61,51 @@ std::string format_observation(const Program& p, const Step& s, const Observatio
       break;
   }
   return out + result_text(o.ret);
+}
+
+std::string outcome_class(const Program& p, const Step& s, const Observation& o) {
+  if (o.deadline_hit) return "deadline";
+  if (s.later) return "later";
+  auto sized = [&](int64_t want) {
+    if (o.ret < 0) return result_text(o.ret);
+    if (o.ret == 0) return std::string("0");
+    return std::string(o.ret >= want ? "all" : "part");
+  };
+  switch (s.op) {
+    case Op::EpollWait:
+    case Op::Poll:
+    case Op::Select: {
+      if (o.ret < 0) return result_text(o.ret);
+      std::vector<std::string> parts;
+      for (size_t k = 0; k < o.events.size(); ++k) {
+        const auto& e = o.events[k];
+        std::string name = s.op == Op::EpollWait ? (e.ref < p.resources.size() ? p.res(static_cast<ResId>(e.ref)).name : "?")
+                                                 : (k < s.ins.size() ? p.res(s.ins[k]).name : "?");
+        parts.push_back(name + ":" + ev::text(e.mask));
+      }
+      std::sort(parts.begin(), parts.end());
+      std::string out = "[";
+      for (size_t k = 0; k < parts.size(); ++k) out += (k ? " " : "") + parts[k];
+      return out + "]";
+    }
+    case Op::Read:
+    case Op::Write:
+      if (p.res(s.ins[0]).kind == ResKind::EventFd) return result_text(o.ret);
+      return sized(s.param(0));
+    case Op::Fill:
+    case Op::Drain:
+      return (o.ret > 0 ? "some," : "none,") + result_text(o.value);
+    case Op::SockError:
+      return o.ret < 0 ? result_text(o.ret) : (o.value ? errno_name(static_cast<int>(o.value)) : "0");
+    case Op::Join: {
+      std::string out = "joined";
+      for (const auto& h : o.helpers) out += " " + result_text(h.ret);
+      return out;
+    }
+    default:
+      if (!s.outs.empty()) return o.ret >= 0 ? "fd" : result_text(o.ret);
+      return result_text(o.ret);
+  }
 }
 
 std::string format_trace_line(const Program& p, size_t i, const Observation& o) {

@@ -62,7 +62,10 @@ void record(Point& p, const Usage& used, uint64_t ops, uint64_t enters) {
 class Window {
  public:
   explicit Window(const RunConfig& cfg)
-      : warm_end_(mono_ns() + cfg.warmup_ns), end_(warm_end_ + cfg.measure_ns) {}
+      : warm_end_(mono_ns() + cfg.warmup_ns),
+        end_(warm_end_ + cfg.measure_ns),
+        hard_end_(end_ + cfg.op_deadline_ns),
+        min_ops_(cfg.min_ops) {}
   // True once the window has closed: stop issuing new work.
   bool tick(uint64_t ops, uint64_t enters) {
     if (closed_) return true;
@@ -72,7 +75,7 @@ class Window {
       start_ = Usage::now();
       ops0_ = ops;
       enters0_ = enters;
-    } else if (open_ && now >= end_) {
+    } else if (open_ && now >= end_ && (ops - ops0_ >= min_ops_ || now >= hard_end_)) {
       closed_ = true;
       used_ = Usage::now() - start_;
       ops_ = ops - ops0_;
@@ -83,7 +86,8 @@ class Window {
   void record_into(Point& p) const { record(p, used_, ops_, enters_); }
 
  private:
-  int64_t warm_end_, end_;
+  int64_t warm_end_, end_, hard_end_;
+  uint64_t min_ops_;
   bool open_ = false, closed_ = false;
   Usage start_, used_;
   uint64_t ops0_ = 0, enters0_ = 0, ops_ = 0, enters_ = 0;
@@ -204,6 +208,10 @@ Point run_blocking(EchoFixture& fx, const RunConfig& cfg) {
     const Usage start = Usage::now();
     const uint64_t ops0 = sum_ops();
     std::this_thread::sleep_for(std::chrono::nanoseconds(cfg.measure_ns));
+    // Sleeping here only bounds the window: the threads do not wait for us.
+    const int64_t hard_end = mono_ns() + cfg.op_deadline_ns;
+    while (sum_ops() - ops0 < cfg.min_ops && mono_ns() < hard_end)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     used = Usage::now() - start;
     ops = sum_ops() - ops0;
   }

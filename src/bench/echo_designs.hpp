@@ -16,6 +16,9 @@ struct RunConfig {
   int64_t warmup_ns = 100'000'000;
   int64_t measure_ns = 400'000'000;
   int64_t op_deadline_ns = 5'000'000'000;  // no single wait may exceed this
+  // A window stays open past measure_ns until it holds min_ops round trips
+  // (a busy machine can stall a run), but never longer than op_deadline_ns more.
+  uint64_t min_ops = 2000;
   int client_cpu = -1;                     // all client threads run here (-1: anywhere)
 };
 

@@ -32,8 +32,10 @@ void print_header(std::ostream& out, const Report& r) {
                      e.kernel, e.cpus_allowed);
   if (e.client_cpu < 0) out << "not pinned";
   else out << fmt::format("measured side on CPU {}, echo peer on CPU {}", e.client_cpu, e.peer_cpu);
-  out << fmt::format(", {}-byte messages, {:.2f} s per point, io_uring setup: {}\n\n", e.message_bytes,
-                     e.seconds_per_point, e.io_uring_setup.empty() ? "-" : e.io_uring_setup);
+  out << fmt::format(", {}-byte messages, {:.2f} s per point, io_uring setup: {}, load average {:.2f} at start{}\n\n",
+                     e.message_bytes, e.seconds_per_point, e.io_uring_setup.empty() ? "-" : e.io_uring_setup,
+                     e.load_average,
+                     e.load_average > 0.5 ? " (other work shares these CPUs: expect noise)" : "");
 }
 
 void print_params(std::ostream& out, const Params& p) {

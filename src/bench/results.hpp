@@ -23,6 +23,7 @@ struct Environment {
   int message_bytes = 0;       // bytes per request and per reply
   double seconds_per_point = 0;
   std::string io_uring_setup;  // setup flags the workload ring got, or why none
+  double load_average = 0;     // 1-minute load average at the start: others' work on the machine
 };
 
 // Costs measured by micro-benchmarks, in nanoseconds of CPU time.

@@ -8,7 +8,7 @@ namespace ringside::bench {
 NLOHMANN_JSON_SERIALIZE_ENUM(Status, {{Status::ok, "ok"}, {Status::skip, "skip"}, {Status::error, "error"}})
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Environment, kernel, cpus_allowed, client_cpu, peer_cpu, quick,
-                                   message_bytes, seconds_per_point, io_uring_setup)
+                                   message_bytes, seconds_per_point, io_uring_setup, load_average)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Params, ts_ns, tk_ns, switch_round_trip_ns, switch_pinned, tr_ns,
                                    tr_kernel_ns, ts_method, tk_method, tr_method, note)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Point, transport, design, k, batch, status, reason, ops, seconds,

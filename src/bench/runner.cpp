@@ -2,6 +2,7 @@
 
 #include <sys/utsname.h>
 
+#include <cstdlib>
 #include <memory>
 
 #include "bench/echo_designs.hpp"
@@ -61,6 +62,7 @@ Report run_benchmark(const Plan& plan, std::ostream& progress) {
   env.client_cpu = cpus.empty() ? -1 : cpus.front();
   env.peer_cpu = cpus.size() > 1 ? cpus[1] : env.client_cpu;
   if (!pin_this_thread(env.client_cpu)) env.client_cpu = env.peer_cpu = -1;
+  if (double load[1]; getloadavg(load, 1) == 1) env.load_average = load[0];
   env.quick = plan.quick;
   env.message_bytes = plan.message_bytes;
   env.seconds_per_point = static_cast<double>(plan.measure_ns) / 1e9;

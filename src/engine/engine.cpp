@@ -245,6 +245,9 @@ Observation Engine::create(size_t, const Step& s) {
       note("open");
       int f = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | (nb ? O_NONBLOCK : 0), 0600);
       if (f < 0) creation_failed("open in the private temp dir", errno, 0);
+      // Only the fd is used from now on: unlinked at once, nothing is left behind even
+      // after millions of fuzzed programs.
+      ::unlink(path.c_str());
       // Content: the pattern of this file's stream, so reads can be checked.
       uint64_t size = static_cast<uint64_t>(s.param(0)), off = 0;
       std::vector<std::byte> buf(std::min<uint64_t>(size, 1 << 20));
@@ -275,6 +278,10 @@ Observation Engine::create(size_t, const Step& s) {
       int f = ::fcntl(fd(s.ins[0]), F_DUPFD_CLOEXEC, 0);
       if (f < 0) creation_failed("dup", errno, 0);
       done(s.outs[0], f, slots_[s.ins[0]].origin);
+      // Same socket: a connect to the dup reaches the same address.
+      slots_[s.outs[0]].addr = slots_[s.ins[0]].addr;
+      slots_[s.outs[0]].addrlen = slots_[s.ins[0]].addrlen;
+      slots_[s.outs[0]].local_port = slots_[s.ins[0]].local_port;
       break;
     }
     case Op::Accept: {

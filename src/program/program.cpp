@@ -17,13 +17,11 @@ ResKind socket_kind(int64_t domain) {
   }
 }
 
-// Steps whose effect a helper thread may produce while the main thread goes on: they
-// create nothing and their effect on other resources is modelled as "arrives soon".
-bool may_run_later(Op op) { return op == Op::Write || op == Op::Shutdown || op == Op::Close; }
-
 bool is_inet(ResKind k) { return k == ResKind::Tcp || k == ResKind::TcpListener || k == ResKind::ClosedPort; }
 
 }  // namespace
+
+bool may_run_later(Op op) { return op == Op::Write || op == Op::Shutdown || op == Op::Close; }
 
 std::optional<ResKind> output_kind(const Program& p, const Step& s, size_t idx) {
   const OpSpec& spec = s.spec();
@@ -96,6 +94,7 @@ std::string ProgramChecker::check_step(const Program& p, const Step& s) const {
     case Op::Drain:
       if (s.param(0) <= 0 || s.param(0) > (int64_t{1} << 20)) return "chunk must be between 1 and 1M";
       if (kind_of(0) == ResKind::File) return "fill/drain on a regular file never reaches EAGAIN";
+      if (s.op == Op::Fill && kind_of(0) == ResKind::EventFd) return "fill on an eventfd is not defined (use write)";
       break;
     case Op::EpollWait:
       if (s.param(spec.index("max")) < 1 || s.param(spec.index("max")) > 1024) return "max must be between 1 and 1024";
@@ -110,6 +109,9 @@ std::string ProgramChecker::check_step(const Program& p, const Step& s) const {
       break;
     case Op::FileNew:
       if (s.param(0) > (int64_t{1} << 30)) return "file size must be at most 1G";
+      break;
+    case Op::EventFdNew:
+      if (s.param(0) < 0 || s.param(0) > int64_t{0xffffffff}) return "init must be between 0 and 4294967295";
       break;
     default:
       break;

@@ -61,6 +61,10 @@ struct Program {
 // accepted listener, dup source...). Returns nullopt if the parameters do not fix one.
 std::optional<ResKind> output_kind(const Program& p, const Step& s, size_t idx);
 
+// Steps whose effect a helper thread may produce while the main thread goes on (`later`):
+// they create nothing and their effect on other resources is modelled as "arrives soon".
+bool may_run_later(Op op);
+
 // Static rules of well-formed programs (types, liveness, what may run `later`). The
 // parser applies them while reading so errors point at the offending token; decode and
 // the generator use ProgramChecker to build only valid programs.

@@ -31,6 +31,7 @@ struct ScenarioResult {
   std::map<std::string, uint64_t> histogram;  // race outcomes
   std::vector<std::string> behaviours;  // "line:outcome class" per step (see outcome_class)
   std::vector<std::string> rules;       // rule ids whose checks ran
+  uint32_t steps_run = 0;               // steps executed (a hook may end a program early)
   double seconds = 0;
 
   std::string display_name() const { return via.empty() ? name : name + "@" + via; }

@@ -16,6 +16,7 @@
 #include "oracle/expect.hpp"
 #include "oracle/oracle.hpp"
 #include "program/script.hpp"
+#include "runner/fault.hpp"
 #include "runner/result_json.hpp"
 #include "runner/trace.hpp"
 
@@ -66,25 +67,44 @@ ScenarioResult run_in_process(const Program& p, const RunOptions& o, Engine& eng
   r.purpose = p.purpose;
   r.tags = p.tags;
   auto t0 = std::chrono::steady_clock::now();
+  // Observations are kept so that a failure's trace can be written after the fact
+  // without formatting every step of every passing run.
+  thread_local std::vector<Observation> seen;
+  seen.clear();
+  size_t ran = 0;
+  auto trace_of = [&](size_t upto) {
+    for (size_t k = r.trace.size(); k < upto; ++k) r.trace.push_back(format_trace_line(p, k, seen[k]));
+  };
   try {
     Oracle oracle(p, o.profile);
     engine.begin(p);
     bool failed = false;
     for (size_t i = 0; i < p.steps.size(); ++i) {
-      Observation obs = engine.step(i);
-      std::string line = format_trace_line(p, i, obs);
-      if (sink) sink(line);
-      r.trace.push_back(std::move(line));
+      if (o.hooks && !o.hooks->before_step(p, i, oracle)) break;
+      seen.push_back(engine.step(i));
+      Observation& obs = seen.back();
+      ran = i + 1;
+      if (o.fault) o.fault->apply(p, i, obs);
+      if (sink || o.record) {
+        std::string line = format_trace_line(p, i, obs);
+        if (sink) sink(line);
+        r.trace.push_back(std::move(line));
+      }
       const Step& st = p.steps[i];
-      r.behaviours.push_back(std::to_string(st.loc.line ? st.loc.line : i + 1) + ":" + outcome_class(p, st, obs));
-      if (Check v = oracle.observe(i, obs)) {
+      if (o.record)
+        r.behaviours.push_back(std::to_string(st.loc.line ? st.loc.line : i + 1) + ":" + outcome_class(p, st, obs));
+      Check v = oracle.observe(i, obs);
+      if (o.hooks) o.hooks->after_step(p, i, obs, oracle);
+      if (v) {
+        if (!sink) trace_of(ran);
         record_violation(r, p, *v, oracle.describe_state());
         failed = true;
         break;
       }
     }
+    r.steps_run = static_cast<uint32_t>(ran);
     Observation j = engine.finish();
-    if (!failed && !j.helpers.empty()) {
+    if (!failed && !j.helpers.empty() && (sink || o.record)) {
       Step join_step;
       join_step.op = Op::Join;
       std::string line = "end: " + format_observation(p, join_step, j);
@@ -92,8 +112,19 @@ ScenarioResult run_in_process(const Program& p, const RunOptions& o, Engine& eng
       r.trace.push_back(line);
     }
     if (!failed)
-      if (Check v = oracle.finish(j)) record_violation(r, p, *v, oracle.describe_state());
-    for (RuleId id : oracle.rules_exercised()) r.rules.emplace_back(rule(id).id);
+      if (Check v = oracle.finish(j)) {
+        if (!sink && !o.record) {
+          trace_of(ran);
+          if (!j.helpers.empty()) {
+            Step join_step;
+            join_step.op = Op::Join;
+            r.trace.push_back("end: " + format_observation(p, join_step, j));
+          }
+        }
+        record_violation(r, p, *v, oracle.describe_state());
+      }
+    if (o.record)
+      for (RuleId id : oracle.rules_exercised()) r.rules.emplace_back(rule(id).id);
   } catch (const Unsupported& e) {
     engine.finish();
     r.verdict = Verdict::Skip;
@@ -107,6 +138,7 @@ ScenarioResult run_in_process(const Program& p, const RunOptions& o, Engine& eng
     r.verdict = Verdict::Error;
     r.reason = std::string("internal error: ") + e.what();
   }
+  r.steps_run = static_cast<uint32_t>(ran);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

@@ -14,12 +14,31 @@
 
 namespace ringside {
 
+class Oracle;
+struct ObservationFault;
+
+// Observers of an in-process run (the fuzzer's behaviour feedback and its guard against
+// steps that could block forever).
+struct RunHooks {
+  virtual ~RunHooks() = default;
+  // Before step i runs: false ends the program there, as if it had no more steps.
+  virtual bool before_step(const Program&, size_t, const Oracle&) { return true; }
+  // After the oracle judged step i's observation (also when it found a violation).
+  virtual void after_step(const Program&, size_t, const Observation&, const Oracle&) {}
+};
+
 struct RunOptions {
   Profile profile = Profile::Linux;
   std::chrono::milliseconds step_deadline{5000};
   std::chrono::milliseconds scenario_deadline{30000};
   bool isolate = true;
   std::string temp_base;  // where private temp dirs go
+  // Keep a trace line and a behaviour per step (the fuzzer turns this off for speed; a
+  // failure's trace is written anyway).
+  bool record = true;
+  RunHooks* hooks = nullptr;  // in-process runs only
+  // Test-only: distort observations between engine and oracle (off unless named).
+  const ObservationFault* fault = nullptr;
 };
 
 // "" if every `requires:` feature was probed present, else the SKIP reason.

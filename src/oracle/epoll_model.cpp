@@ -47,6 +47,11 @@ int64_t EpollModel::ctl_expected(int op, DescId ep, DescId target, int fdnum, ui
 
 Level EpollModel::reportable(const Registration& r) const {
   if (!r.live || r.disabled) return Level::No;
+  if (r.dying) {
+    Registration alive = r;
+    alive.dying = false;
+    return reportable(alive) == Level::No ? Level::No : Level::Maybe;
+  }
   ReadySet rs = fds_.readiness(r.target);
   uint32_t f = r.filter();
   Level mask = (rs.yes_bits() & f)        ? Level::Yes
@@ -110,13 +115,34 @@ void EpollModel::absorb_wakes() {
   fds_.wakes().clear();
   // eventpoll_release: the last close of a description removes its registrations; an
   // epoll instance's own release drops everything registered in it.
-  for (auto& r : regs_)
-    if (r.live && (fds_.released(r.target) || fds_.released(r.epoll))) r.live = false;
+  // A `later` close releases at an unknown time before the join: until then the
+  // registration may or may not report.
+  for (auto& r : regs_) {
+    if (!r.live) continue;
+    bool target = fds_.released(r.target), epoll = fds_.released(r.epoll);
+    if (!target && !epoll) continue;
+    if ((target && fds_.desc(r.target).release_soon) || (epoll && fds_.desc(r.epoll).release_soon)) r.dying = true;
+    else r.live = false;
+  }
 }
 
 Check EpollModel::wait(size_t step, DescId ep, int max, int64_t timeout_ms, const Observation& obs) {
   auto fail = [&](RuleId rule, std::string expected, std::string observed, std::string detail = {}) -> Check {
     return Violation{rule, step, std::move(expected), std::move(observed), std::move(detail)};
+  };
+  // A violation about one registration's report (absent = mask 0), machine-readable too.
+  auto fail_mask = [&](RuleId rule, const Registration& r, std::vector<uint32_t> masks, uint32_t filter,
+                       std::string expected, std::string observed, std::string detail = {}) -> Check {
+    Violation v{rule, step, std::move(expected), std::move(observed), std::move(detail)};
+    v.allowed.what = Judged::Mask;
+    v.allowed.ref = r.token;
+    v.allowed.filter = filter;
+    for (uint32_t m : masks) v.allowed.ranges.push_back({m, m});
+    return v;
+  };
+  auto nonzero = [](std::vector<uint32_t> masks) {
+    masks.erase(std::remove(masks.begin(), masks.end(), 0u), masks.end());
+    return masks;
   };
   if (obs.ret < 0) return fail(RuleId::Errno, "a count of events", result_text(obs.ret));
   if (obs.ret != static_cast<int64_t>(obs.events.size()) || obs.ret > max)
@@ -147,15 +173,21 @@ Check EpollModel::wait(size_t step, DescId ep, int max, int64_t timeout_ms, cons
     }
     if (!seen.insert(r).second) return fail(RuleId::WaitCount, "each registration at most once", "a duplicate");
     if (r->disabled)
-      return fail(RuleId::OneshotDisarm, "nothing from a fired ONESHOT registration", ev::text(e.mask));
+      return fail_mask(RuleId::OneshotDisarm, *r, {0}, ~0u, "nothing from a fired ONESHOT registration",
+                       ev::text(e.mask));
     if (e.mask & ~r->filter())
-      return fail(RuleId::EpollFilter, "events within " + ev::text(r->filter()), ev::text(e.mask));
+      return fail_mask(RuleId::EpollFilter, *r, {0}, ~r->filter(), "events within " + ev::text(r->filter()),
+                       ev::text(e.mask));
     ReadySet rs = fds_.readiness(r->target);
     if (r->et() && r->edge == Level::No)
-      return fail(RuleId::EtNoSpurious, "no report without a new event", ev::text(e.mask),
-                  "edge-triggered registration with no wakeup since its last report");
-    if (!rs.allows(e.mask, r->filter()))
-      return fail(rs.blame(e.mask, r->filter()), rs.describe(r->filter()), ev::text(e.mask));
+      return fail_mask(RuleId::EtNoSpurious, *r, {0}, ~0u, "no report without a new event", ev::text(e.mask),
+                       "edge-triggered registration with no wakeup since its last report");
+    if (!rs.allows(e.mask, r->filter())) {
+      auto masks = rs.allowed_masks(r->filter());
+      masks.push_back(0);  // not reported at all is another rule's business
+      return fail_mask(rs.blame(e.mask, r->filter()), *r, masks, r->filter(), rs.describe(r->filter()),
+                       ev::text(e.mask));
+    }
     reported.push_back(r);
   }
 
@@ -168,9 +200,10 @@ Check EpollModel::wait(size_t step, DescId ep, int max, int64_t timeout_ms, cons
     for (auto* r : mine) {
       if (seen.count(r) || reportable(*r) != Level::Yes) continue;
       ReadySet rs = fds_.readiness(r->target);
-      if (r->et()) return fail(r->edge_rule, "a report with " + rs.describe(r->filter()), "none");
-      return fail(RuleId::LtReport, "a report with " + rs.describe(r->filter()), "none",
-                  "level-triggered registration whose condition holds");
+      auto masks = nonzero(rs.allowed_masks(r->filter()));
+      if (r->et()) return fail_mask(r->edge_rule, *r, masks, r->filter(), "a report with " + rs.describe(r->filter()), "none");
+      return fail_mask(RuleId::LtReport, *r, masks, r->filter(), "a report with " + rs.describe(r->filter()), "none",
+                       "level-triggered registration whose condition holds");
     }
     // A wait long enough must not come back empty while something is on its way.
     if (obs.ret == 0 && (timeout_ms < 0 || timeout_ms >= kSettleMs) && !obs.deadline_hit) {
@@ -185,7 +218,8 @@ Check EpollModel::wait(size_t step, DescId ep, int max, int64_t timeout_ms, cons
             break;
           }
         if (r->et() && r->edge == Level::Soon) rule = r->edge_rule;
-        return fail(rule, "a report within " + std::to_string(timeout_ms) + "ms", "none");
+        return fail_mask(rule, *r, nonzero(rs.allowed_masks(r->filter())), r->filter(),
+                         "a report within " + std::to_string(timeout_ms) + "ms", "none");
       }
     }
   }

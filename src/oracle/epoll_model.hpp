@@ -23,6 +23,7 @@ struct Registration {
   bool soon_pending = false; // a wakeup was promised by something still in flight
   uint32_t missed = 0;       // consecutive full waits that skipped it while it was ready
   bool live = true;
+  bool dying = false;        // its description is being released by a `later` close
 
   uint32_t filter() const { return (events & ev::Modeled) | ev::Err | ev::Hup; }
   bool et() const { return events & ev::Et; }

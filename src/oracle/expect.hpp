@@ -47,6 +47,7 @@ class RetSet {
     return true;
   }
   std::string text() const;
+  const std::vector<std::pair<int64_t, int64_t>>& ranges() const { return ranges_; }
 
  private:
   std::vector<std::pair<int64_t, int64_t>> ranges_;

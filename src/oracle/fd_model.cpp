@@ -12,7 +12,26 @@ namespace {
 constexpr uint64_t kTcpSureRoom = 8 * 1024;
 constexpr uint64_t kUnixSureRoom = 16 * 1024;
 constexpr size_t kUnixSureWrites = 16;
-constexpr uint64_t kPipeSureRoom = 14 * 4096;
+constexpr uint64_t kPage = 4096;
+constexpr size_t kPipeSlots = 16;  // PIPE_DEF_BUFFERS (unless the user is over pipe-user-pages-soft)
+
+uint64_t lay_out(std::deque<Channel::Page>& pages, uint64_t n) {
+  uint64_t done = 0;
+  uint64_t chars = n % kPage;
+  if (chars && !pages.empty()) {
+    Channel::Page& last = pages.back();
+    if (last.offset + last.len + chars <= kPage) {
+      last.len += static_cast<uint32_t>(chars);
+      done = chars;
+    }
+  }
+  while (done < n && pages.size() < kPipeSlots) {
+    uint64_t take = std::min(kPage, n - done);
+    pages.push_back({0, static_cast<uint32_t>(take)});
+    done += take;
+  }
+  return done;
+}
 
 Level min_level(Level a, Level b) { return strongest(a, b) == a ? b : a; }
 
@@ -56,6 +75,7 @@ bool FdModel::close_fd(ResId r) {
   DescId d = fds_[r].desc;
   fds_[r].num = -1;
   if (--descs_[d].refs > 0) return false;
+  descs_[d].release_soon = later_;
   release(d);
   return true;
 }
@@ -112,10 +132,41 @@ void FdModel::wrote(DescId d, uint64_t n, bool later) {
   else wake(c.reader, ev::In, profile_ == Profile::Linux ? lvl : Level::Maybe, RuleId::EtRefire);
 }
 
+uint64_t FdModel::pipe_fit(ChanId c, uint64_t n, bool apply) {
+  if (apply) return lay_out(chans_[c].pages, n);
+  return pipe_fit(c, n);
+}
+
+uint64_t FdModel::pipe_fit(ChanId c, uint64_t n) const {
+  std::deque<Channel::Page> copy = chans_[c].pages;
+  return lay_out(copy, n);
+}
+
+uint64_t FdModel::pipe_fill(ChanId c, uint64_t chunk, bool apply) {
+  std::deque<Channel::Page> copy;
+  std::deque<Channel::Page>& pages = apply ? chans_[c].pages : (copy = chans_[c].pages);
+  uint64_t total = 0;
+  while (uint64_t w = lay_out(pages, chunk)) total += w;
+  return total;
+}
+
 void FdModel::read_stream(DescId d, uint64_t n) {
   Desc& s = descs_[d];
   if (s.rx == kNone) return;
   Channel& c = chans_[s.rx];
+  if (c.pipe) {
+    bool was_full = c.pages.size() >= kPipeSlots;
+    for (uint64_t left = n; left && !c.pages.empty();) {
+      Channel::Page& pg = c.pages.front();
+      uint32_t take = static_cast<uint32_t>(std::min<uint64_t>(left, pg.len));
+      pg.offset += take;
+      pg.len -= take;
+      left -= take;
+      if (pg.len == 0) c.pages.pop_front();
+    }
+    // pipe_read wakes writers when it frees a slot of a full pipe.
+    if (was_full && c.pages.size() < kPipeSlots) wake(c.writer, ev::Out, Level::Yes, RuleId::EtEdge);
+  }
   c.consumed += n;
   if (c.consumed > c.sent) c.consumed = c.sent;  // defensive: the oracle checked ret <= queued
   if (c.arrived < c.consumed) c.arrived = c.consumed;
@@ -128,6 +179,7 @@ void FdModel::read_stream(DescId d, uint64_t n) {
   }
   bool was_full = c.full;
   c.full = false;
+  if (c.pipe) return;
   // The writer regains space. A writer that saw EAGAIN is promised an edge once the
   // reader has taken everything; otherwise the wakeup depends on buffer accounting.
   Level lvl = was_full && c.queued() == 0 && !c.async ? Level::Yes : Level::Maybe;
@@ -176,7 +228,7 @@ void FdModel::release(DescId d) {
     case ResKind::PipeWrite: {
       if (s.peer == kNone) break;
       Desc& p = descs_[s.peer];
-      p.peer_gone = true;
+      p.peer_gone = strongest(p.peer_gone, now());
       if (s.kind == ResKind::PipeWrite && s.tx != kNone) chans_[s.tx].eof = strongest(chans_[s.tx].eof, now());
       wake(s.peer, 0, now(), s.kind == ResKind::PipeWrite ? RuleId::PollHup : RuleId::PollErr);
       break;
@@ -185,10 +237,12 @@ void FdModel::release(DescId d) {
     case ResKind::UnixStream: {
       if (s.peer == kNone || s.sock != Sock::Established) break;
       Desc& p = descs_[s.peer];
-      p.peer_gone = true;
+      p.peer_gone = strongest(p.peer_gone, now());
       bool unread = s.rx != kNone && chans_[s.rx].queued() > 0;
       if (s.kind == ResKind::UnixStream) {
-        // unix_release_sock: the peer is shut down both ways, and reset if we left data unread.
+        // unix_release_sock: the peer is shut down both ways, and reset if we left data
+        // unread or were never accepted (an embryo released with its listener).
+        unread = unread || s.embryo;
         if (s.tx != kNone) chans_[s.tx].eof = strongest(chans_[s.tx].eof, now());
         p.rcv_shut = strongest(p.rcv_shut, now());
         p.snd_shut = strongest(p.snd_shut, now());
@@ -214,10 +268,19 @@ void FdModel::release(DescId d) {
       break;
     }
     case ResKind::UnixDgram:
-      if (s.peer != kNone) descs_[s.peer].peer_gone = true;
+      if (s.peer != kNone) descs_[s.peer].peer_gone = strongest(descs_[s.peer].peer_gone, now());
+      break;
+    case ResKind::UnixListener:
+      // unix_release_sock(listener): every connection never accepted is released at
+      // once as an embryo: its client is shut down both ways and reset.
+      for (DescId c : s.queue) {
+        Desc& cl = descs_[c];
+        if (cl.peer == kNone || cl.refs == 0) continue;
+        descs_[cl.peer].embryo = true;
+        release(cl.peer);
+      }
       break;
     case ResKind::TcpListener:
-    case ResKind::UnixListener:
       // Connections never accepted are reset; their clients see it some time later.
       for (DescId c : s.queue) {
         Desc& cl = descs_[c];
@@ -248,13 +311,16 @@ void FdModel::joined() {
     if (l == Level::Soon) l = Level::Yes;
   };
   for (auto& c : chans_) {
+    c.later_writes = 0;
     if (c.async) continue;
     c.arrived = c.sent;
     promote(c.eof);
   }
   for (auto& s : descs_) {
+    s.release_soon = false;
     s.count += s.count_soon;
     s.count_soon = 0;
+    promote(s.peer_gone);
     if (s.is_tcp()) continue;
     promote(s.rcv_shut);
     promote(s.snd_shut);
@@ -314,6 +380,26 @@ void FdModel::learn(const Condition& c) {
   }
 }
 
+void FdModel::lose_track(DescId d) {
+  Desc& s = descs_[d];
+  s.chaos = true;
+  if (s.peer != kNone) descs_[s.peer].chaos = true;
+  if (s.tx != kNone && chans_[s.tx].reader != kNone) descs_[chans_[s.tx].reader].chaos = true;
+}
+
+void FdModel::dgram_disconnect(DescId d) {
+  Desc& s = descs_[d];
+  if (s.rx != kNone) {
+    Channel& c = chans_[s.rx];
+    c.consumed = c.arrived = c.sent;
+    c.msgs.clear();
+  }
+  s.rx = s.tx = kNone;
+  s.peer = kNone;
+  s.peer_gone = Level::No;
+  s.sock = Sock::Fresh;
+}
+
 bool FdModel::in_flight(DescId d) const {
   const Desc& s = descs_[d];
   auto soon = [](Level l) { return l == Level::Soon || l == Level::Maybe; };
@@ -323,6 +409,25 @@ bool FdModel::in_flight(DescId d) const {
   }
   return soon(s.rcv_shut) || soon(s.reset) || soon(s.err_level) || soon(s.connected) || s.count_soon > 0 ||
          (!s.queue.empty() && static_cast<size_t>(s.known_queued) < s.queue.size()) || !s.maybe_queue.empty();
+}
+
+bool FdModel::sure_room(DescId d, uint64_t n) const {
+  const Desc& s = descs_[d];
+  if (s.kind == ResKind::EventFd || s.kind == ResKind::File) return true;
+  if (s.tx == kNone) return false;
+  const Channel& c = chans_[s.tx];
+  if (c.full) return false;
+  switch (s.kind) {
+    case ResKind::Tcp:
+      return c.queued() + n <= kTcpSureRoom;
+    case ResKind::UnixStream:
+    case ResKind::UnixDgram:
+      return c.queued() + n <= kUnixSureRoom && c.msgs.size() < kUnixSureWrites;
+    case ResKind::PipeWrite:
+      return pipe_fit(s.tx, n) == n;
+    default:
+      return false;
+  }
 }
 
 Level FdModel::rx_level(const Desc& s) const {
@@ -342,14 +447,16 @@ Level FdModel::writable(const Desc& s) const {
       return Level::Yes;
     case ResKind::UnixStream:
     case ResKind::UnixDgram:
-      if (s.peer_gone) return Level::Yes;  // the peer's queue was purged with it
+      if (s.peer_gone == Level::Yes) return Level::Yes;  // the peer's queue was purged with it
+      if (possible(s.peer_gone)) return Level::Flaky;
       if (c.full) return Level::No;
       if (c.queued() <= kUnixSureRoom && c.msgs.size() <= kUnixSureWrites) return Level::Yes;
       return Level::Flaky;
     case ResKind::PipeWrite:
-      if (c.full) return Level::No;
-      if (c.queued() <= kPipeSureRoom) return Level::Yes;
-      return Level::Flaky;
+      // pipe_poll: writable while a slot is free. A `later` write not yet joined may or
+      // may not have taken its slots.
+      if (c.later_writes) return Level::Flaky;
+      return c.pages.size() < kPipeSlots ? Level::Yes : Level::No;
     default:
       return Level::Flaky;
   }
@@ -431,9 +538,11 @@ ReadySet FdModel::readiness(DescId d) const {
       break;
     case ResKind::UnixStream:
       if (s.sock != Sock::Established) {
-        // unix_poll: an unconnected stream socket reports HUP, and is writable.
+        // unix_poll: an unconnected stream socket reports HUP, and is writable; its own
+        // shutdown(SHUT_RD) adds IN|RDHUP.
         r.add(ev::Out | ev::Hup, de_facto(Level::Yes), RuleId::FreshSocketMask);
-        r.add(ev::In | ev::Err | ev::RdHup, Level::No, RuleId::FreshSocketMask);
+        r.add(ev::In | ev::RdHup, s.rcv_shut, RuleId::PollRdhup);
+        r.add(ev::Err, Level::No, RuleId::FreshSocketMask);
         break;
       }
       stream_readiness(s, r);
@@ -443,7 +552,10 @@ ReadySet FdModel::readiness(DescId d) const {
     case ResKind::UnixDgram:
       if (s.rx != kNone) r.add(ev::In, rx_level(s), RuleId::PollIn, Cond::RxData, s.rx);
       else r.add(ev::In, Level::No, RuleId::PollIn);
+      // unix_dgram_poll: RCV_SHUTDOWN gives IN|RDHUP, both directions shut down HUP.
       r.add(ev::In | ev::RdHup | (s.snd_shut == Level::Yes ? ev::Hup : 0), s.rcv_shut, RuleId::PollRdhup);
+      if (s.snd_shut != Level::Yes && possible(s.snd_shut) && possible(s.rcv_shut))
+        r.add(ev::Hup, min_level(Level::Maybe, min_level(s.snd_shut, s.rcv_shut)), RuleId::PollHup);
       r.add(ev::Out, s.tx == kNone ? Level::Yes : writable(s), RuleId::PollOut, Cond::Writable);
       r.add(ev::Err, Level::No, RuleId::PollErr);
       break;
@@ -456,7 +568,7 @@ ReadySet FdModel::readiness(DescId d) const {
     }
     case ResKind::PipeWrite:
       r.add(ev::Out, writable(s), RuleId::PollOut, Cond::Writable);
-      r.add(ev::Err, s.peer_gone ? Level::Yes : Level::No, RuleId::PollErr);
+      r.add(ev::Err, s.peer_gone, RuleId::PollErr);
       r.add(ev::In | ev::Hup | ev::RdHup, Level::No, RuleId::PollUnexpected);
       break;
     case ResKind::EventFd:

@@ -28,6 +28,15 @@ struct Channel {
   std::deque<uint64_t> msgs;  // unconsumed write sizes (datagrams; buffer accounting on streams)
   Level eof = Level::No;      // the writer ended the stream (shutdown WR / close), after its data
   bool full = false;          // a write hit EAGAIN and nothing was read since
+  // Pipes: the kernel's ring of page buffers as pipe_write lays them out (a write's
+  // first n % PAGE_SIZE bytes merge into the last page if they fit, the rest takes whole
+  // pages, 16 slots), so room, partial writes and POLLOUT are exact.
+  struct Page {
+    uint32_t offset = 0, len = 0;
+  };
+  bool pipe = false;
+  std::deque<Page> pages;
+  uint32_t later_writes = 0;  // `later` writes not joined yet: the layout is ahead of the kernel
 
   uint64_t queued() const { return sent - consumed; }        // sent, not yet read
   uint64_t known_arrived() const { return arrived - consumed; }  // certainly readable now
@@ -65,8 +74,10 @@ struct Desc {
   Level reset = Level::No;       // connection reset received
   int err = 0;                   // pending SO_ERROR value ...
   Level err_level = Level::No;   // ... and whether it is set
-  bool peer_gone = false;        // the peer description was released
+  Level peer_gone = Level::No;   // the peer description was released (soon: by a `later` close)
   bool chaos = false;            // a state the model does not follow: anything goes from here
+  bool embryo = false;           // AF_UNIX server side released before accept
+  bool release_soon = false;     // released by a `later` close not joined yet
 
   // Listeners: connections waiting for accept.
   int capacity = 0;                  // backlog + 1 (the kernel's acceptq_is_full is '>')
@@ -128,9 +139,23 @@ class FdModel {
   void set_later(bool on) { later_ = on; }
   Level now() const { return later_ ? Level::Soon : Level::Yes; }
   void learn(const Condition& c);                // an observation showed condition c on
+  // The model can no longer follow d, its peer and whoever reads what d writes: anything
+  // goes for them from now on (never a false alarm, at the price of checking less).
+  void lose_track(DescId d);
+  // An AF_UNIX datagram socket whose peer died: disconnected, its receive queue purged.
+  void dgram_disconnect(DescId d);
 
   // Is anything still on its way to d (bytes, end of stream, reset, handshake)?
   bool in_flight(DescId d) const;
+  // Is there certainly room for a write of n bytes on d right now (whatever the kernel's
+  // buffer autotuning does)? Used to tell writes that complete from writes that block.
+  bool sure_room(DescId d, uint64_t n) const;
+  // Bytes a nonblocking write of n would take now on pipe channel c (n if all fits, 0
+  // for EAGAIN); with `apply`, lays them out.
+  uint64_t pipe_fit(ChanId c, uint64_t n, bool apply);
+  uint64_t pipe_fit(ChanId c, uint64_t n) const;
+  // Bytes nonblocking writes of `chunk` take on pipe channel c until one returns EAGAIN.
+  uint64_t pipe_fill(ChanId c, uint64_t chunk, bool apply);
   // Readiness: the poll masks d's state allows.
   ReadySet readiness(DescId d) const;
 

@@ -10,24 +10,41 @@ Oracle::~Oracle() = default;
 Check Oracle::observe(size_t i, const Observation& obs) {
   const Step& s = impl_->step(i);
   Check c;
+  if (!inputs_exist(i))
+    return impl_->violation(i, RuleId::Errno, "a step on resources that exist",
+                            "a resource whose creating step failed", "the program cannot go on from here");
   if (s.later) {
     // The helper thread runs it some time before the next join: predict now (the state
     // it starts from is this one), apply its effects as "soon", check the result at join.
-    RetSet expect;
+    Impl& m = *impl_;
+    Desc& d = m.d_of(s.ins[0]);
+    RetSet expect = RetSet::of({0});
     RuleId rule = RuleId::Errno;
+    int64_t success = 0;
     if (s.op == Op::Write) {
-      const Desc& d = impl_->d_of(s.ins[0]);
-      expect = impl_->write_expect(d, static_cast<uint64_t>(s.param(0)), rule);
-    } else {
-      expect = RetSet::of({0});
+      expect = m.write_expect(d, static_cast<uint64_t>(s.param(0)), rule);
+      success = d.kind == ResKind::EventFd ? 8 : s.param(0);
+    } else if (s.op == Op::Shutdown) {
+      expect = m.shutdown_expect(d, rule);
     }
-    impl_->later_expect[static_cast<uint32_t>(i)] = expect;
-    impl_->later_rule[static_cast<uint32_t>(i)] = rule;
-    impl_->fds.set_later(true);
     Observation assumed;
-    assumed.ret = s.op == Op::Write ? (impl_->fds.desc(impl_->id_of(s.ins[0])).kind == ResKind::EventFd ? 8 : s.param(0)) : 0;
-    c = impl_->dispatch(i, s, assumed);
-    impl_->fds.set_later(false);
+    assumed.ret = success;
+    // A write predicted not to fit (EAGAIN, or part of it) may fit when it runs: the
+    // main thread may read meanwhile.
+    bool room_bound = s.op == Op::Write && expect.single(assumed.ret) &&
+                      (assumed.ret == -EAGAIN || (assumed.ret > 0 && assumed.ret < success));
+    if (room_bound) expect.add(1, success);
+    if (!expect.single(assumed.ret)) {
+      // More than one result is possible, so its effect is not known until join: the
+      // model stops following what it touches (the result is still checked at join).
+      assumed.ret = success;
+      m.fds.lose_track(d.id);
+    }
+    m.later_expect[static_cast<uint32_t>(i)] = expect;
+    m.later_rule[static_cast<uint32_t>(i)] = rule;
+    m.fds.set_later(true);
+    c = m.dispatch(i, s, assumed);
+    m.fds.set_later(false);
   } else {
     c = impl_->dispatch(i, s, obs);
   }
@@ -45,7 +62,8 @@ Check Oracle::Impl::join(size_t i, const Observation& obs) {
   for (const HelperResult& h : obs.helpers) {
     auto it = later_expect.find(h.step);
     if (it == later_expect.end()) continue;
-    if (Check c = expect(h.step, later_rule[h.step], it->second, h.ret, "result of the `later` step, seen at join"))
+    if (Check c = expect(h.step, later_rule[h.step], it->second, h.ret, "result of the `later` step, seen at join",
+                         Judged::HelperRet, h.step))
       return c;
     later_expect.erase(it);
   }
@@ -141,6 +159,128 @@ bool Oracle::may_block_forever(size_t i) const {
     default:
       return false;
   }
+}
+
+bool Oracle::inputs_exist(size_t i) const {
+  for (ResId r : impl_->step(i).ins)
+    if (impl_->id_of(r) == kNone) return false;
+  return true;
+}
+
+bool Oracle::may_stall(size_t i, int64_t quick_ms) const {
+  const Step& s = impl_->step(i);
+  auto& m = *impl_;
+  auto coming = [](Level l) { return l == Level::Yes || l == Level::Soon; };
+  auto desc = [&](ResId r) -> const Desc& { return m.fds.desc(m.id_of(r)); };
+  auto blocking_read_stalls = [&](ResId r) {
+    const Desc& d = desc(r);
+    if (d.nonblock) return false;
+    if (d.chaos) return true;
+    switch (d.kind) {
+      case ResKind::File:
+        return false;
+      case ResKind::EventFd:
+        return d.count == 0 && d.count_soon == 0;
+      case ResKind::TcpListener:
+      case ResKind::UnixListener:
+      case ResKind::ClosedPort:
+        return false;  // EINVAL / ENOTCONN at once
+      default:
+        break;
+    }
+    if (d.rx == kNone) return !(d.is_stream() && (d.sock == Sock::Fresh || d.sock == Sock::Refused));
+    const auto& c = m.fds.chan(d.rx);
+    return c.queued() == 0 && !coming(c.eof) && !coming(d.rcv_shut) && !coming(d.reset) && !coming(d.err_level);
+  };
+  auto blocking_write_stalls = [&](ResId r, uint64_t n) {
+    const Desc& d = desc(r);
+    if (d.nonblock) return false;
+    if (d.chaos) return true;
+    if (d.is_tcp() && (d.sock == Sock::Connecting || d.sock == Sock::Stalled)) return d.connected != Level::Soon;
+    if (m.fds.sure_room(d.id, n)) return false;
+    // No room: only the errors found before waiting for buffer space return at once.
+    switch (d.kind) {
+      case ResKind::PipeWrite:
+        return d.peer_gone != Level::Yes;
+      case ResKind::UnixStream: {
+        bool peer_shut = d.peer != kNone && m.fds.desc(d.peer).rcv_shut == Level::Yes;
+        return d.sock == Sock::Established && d.snd_shut != Level::Yes && d.peer_gone != Level::Yes && !peer_shut;
+      }
+      case ResKind::UnixDgram:
+        return d.tx != kNone && d.snd_shut != Level::Yes && d.peer_gone != Level::Yes;
+      case ResKind::Tcp:
+        return d.sock == Sock::Established && d.snd_shut != Level::Yes;
+      default:
+        return true;
+    }
+  };
+  auto wait_stalls = [&](int64_t timeout) { return timeout < 0 || timeout > quick_ms; };
+  if (s.later) return s.op == Op::Write && blocking_write_stalls(s.ins[0], static_cast<uint64_t>(s.param(0)));
+  switch (s.op) {
+    case Op::Read:
+      return blocking_read_stalls(s.ins[0]);
+    case Op::Write:
+      return blocking_write_stalls(s.ins[0], static_cast<uint64_t>(s.param(0)));
+    case Op::Accept: {
+      const Desc& l = desc(s.ins[0]);
+      return !l.nonblock && l.known_queued == 0 && l.queue.empty();
+    }
+    case Op::Connect: {
+      const Desc& c = desc(s.ins[0]);
+      const Desc& l = desc(s.ins[1]);
+      if (c.nonblock || l.sock == Sock::Port) return false;
+      if (c.chaos || l.chaos) return true;
+      // AF_UNIX: a full backlog makes any blocking connect wait, connected or not.
+      if (c.kind == ResKind::UnixStream) return static_cast<int>(l.queue.size()) >= l.capacity;
+      if (c.sock == Sock::Connecting) return c.connected != Level::Soon;
+      if (c.sock == Sock::Stalled) return true;
+      if (c.sock != Sock::Fresh) return false;
+      return static_cast<int>(l.queue.size() + l.maybe_queue.size()) >= l.capacity;
+    }
+    case Op::EpollWait: {
+      if (!wait_stalls(s.param(1))) return false;
+      for (const auto& r : m.epoll.registrations())
+        if (r.live && r.epoll == m.id_of(s.ins[0]) && coming(m.epoll.reportable(r))) return false;
+      return true;
+    }
+    case Op::Poll:
+    case Op::Select: {
+      bool select = s.op == Op::Select;
+      if (!wait_stalls(select ? s.param(0) : s.param(1))) return false;
+      uint32_t filter = select ? ev::In | ev::Out | ev::Pri | ev::Err | ev::Hup
+                               : (static_cast<uint32_t>(s.param(0)) & ev::Modeled) | ev::Err | ev::Hup;
+      for (ResId r : s.ins) {
+        ReadySet rs = m.fds.readiness(m.id_of(r));
+        if ((rs.yes_bits() | rs.soon_bits()) & filter) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+uint64_t Oracle::state_summary(ResId r) const {
+  auto& m = *impl_;
+  DescId id = m.id_of(r);
+  if (id == kNone) return 0;
+  const Desc& d = m.fds.desc(id);
+  ReadySet rs = m.fds.readiness(id);
+  auto lvl = [](Level l) { return static_cast<uint64_t>(l); };
+  uint64_t x = static_cast<uint64_t>(d.kind);
+  x = x * 8 + static_cast<uint64_t>(d.sock);
+  x = x * 64 + (rs.yes_bits() & ev::Modeled & 0x3f) + ((rs.yes_bits() & ev::RdHup) ? 1 : 0);
+  x = x * 64 + (rs.possible_bits() & 0x3f);
+  if (d.rx != kNone) {
+    const auto& c = m.fds.chan(d.rx);
+    x = x * 4 + (c.queued() == 0 ? 0 : c.known_arrived() == 0 ? 1 : c.known_arrived() < c.queued() ? 2 : 3);
+    x = x * 8 + lvl(c.eof);
+  }
+  x = x * 8 + lvl(d.err_level);
+  x = x * 8 + lvl(d.reset);
+  x = x * 2 + d.nonblock;
+  x = x * 2 + d.chaos;
+  return x;
 }
 
 std::vector<RuleId> Oracle::rules_exercised() const {

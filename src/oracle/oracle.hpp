@@ -27,6 +27,18 @@ class Oracle {
   // Can step i block forever given what the model knows now (nothing can arrive)?
   // Used by the deadlock detector and the engine's deadline choice.
   bool may_block_forever(size_t i) const;
+  // Do all inputs of step i exist in the model (their creating steps succeeded)? A
+  // program whose accept failed cannot go on using the accepted socket.
+  bool inputs_exist(size_t i) const;
+  // Could step i keep the program waiting: a blocking call that nothing certainly on its
+  // way will complete, or a wait longer than `quick_ms` that nothing ready or on its way
+  // ends early? Conservative (unknown states say yes). The fuzzer ends a program before
+  // such a step: it would only sit on a deadline or a timeout.
+  bool may_stall(size_t i, int64_t quick_ms) const;
+  // A small summary of what the model knows about resource r (kind, connection state,
+  // which poll bits are certain or possible, queued data, end of stream, errors), for
+  // behaviour signatures: equal summaries are alike states.
+  uint64_t state_summary(ResId r) const;
   // Rules whose checks ran so far (passed or not).
   std::vector<RuleId> rules_exercised() const;
   // Human-readable state, for failure reports.

@@ -1,5 +1,6 @@
 // Family 1 (and resource life cycle): creation, connect, accept, SO_ERROR, shutdown, close.
 #include <algorithm>
+#include <limits>
 
 #include "oracle/oracle_impl.hpp"
 
@@ -49,6 +50,7 @@ Check Oracle::Impl::create(size_t i, const Step& s, const Observation& obs) {
     case Op::Pipe: {
       DescId r = make(0), w = make(1);
       auto c = fds.new_channel(w, r, false, false);
+      fds.chan(c).pipe = true;
       fds.desc(r).rx = c;
       fds.desc(w).tx = c;
       fds.desc(r).peer = w;
@@ -77,13 +79,18 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
   DescId cid = id_of(s.ins[0]), lid = id_of(s.ins[1]);
   Desc& c = fds.desc(cid);
   Desc& l = fds.desc(lid);
-  if (c.chaos) return std::nullopt;
+  if (c.chaos || l.chaos) {
+    // Whatever happened, the listener's queue is no longer known.
+    l.chaos = true;
+    return std::nullopt;
+  }
   const int64_t inprogress = -EINPROGRESS;
 
   if (c.kind == ResKind::UnixStream) {
-    if (c.sock == Sock::Established) return expect(i, RuleId::ConnectIsConn, RetSet::err(EISCONN), obs.ret);
     bool room = static_cast<int>(l.queue.size()) < l.capacity;
-    // unix_stream_connect: a full backlog is EAGAIN for a nonblocking socket.
+    // unix_stream_connect: a full backlog is EAGAIN for a nonblocking socket (a blocking
+    // one waits), and that comes before the check of our own state (EISCONN).
+    if (room && c.sock == Sock::Established) return expect(i, RuleId::ConnectIsConn, RetSet::err(EISCONN), obs.ret);
     RetSet allowed = room ? RetSet::of({0}) : RetSet::err(EAGAIN);
     if (Check e = expect(i, room ? RuleId::Errno : RuleId::UnixConnectAgain, allowed, obs.ret)) return e;
     if (obs.ret == 0) {
@@ -100,6 +107,11 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
   // TCP.
   switch (c.sock) {
     case Sock::Fresh: {
+      if (c.family != l.family) {
+        // tcp_v6_connect: a sockaddr_in is too short (EINVAL); tcp_v4_connect: not AF_INET.
+        return expect(i, RuleId::Errno, RetSet::err(c.family == 1 ? EINVAL : EAFNOSUPPORT), obs.ret,
+                      "address family of the target differs from the socket's");
+      }
       if (l.sock == Sock::Port) {
         // Nothing listens: the SYN is answered by RST, possibly before connect returns.
         RetSet allowed = c.nonblock ? RetSet::of({inprogress, -ECONNREFUSED}) : RetSet::err(ECONNREFUSED);
@@ -126,6 +138,7 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
         return e;
       c.listener = lid;
       DescId child = fds.create(ResKind::Tcp, 0, false);
+      fds.desc(child).family = l.family;
       fds.connect_pair(cid, child, true, false);
       fds.desc(child).sock = Sock::Established;
       if (stall) {
@@ -188,8 +201,9 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
         allowed = RetSet::of({-EALREADY, -ECONNREFUSED});
       }
       if (Check e = expect(i, rule, allowed, obs.ret)) return e;
-      if (obs.ret == -ECONNREFUSED) {
-        // connect itself reported the failure: the socket is disconnected, as new.
+      if (obs.ret == -ECONNREFUSED || obs.ret == -ECONNABORTED) {
+        // __inet_stream_connect reported the failure (sock_error, or ECONNABORTED once it
+        // was read): the socket is SS_UNCONNECTED again, as new.
         c.sock = Sock::Fresh;
         c.reset = Level::No;
         c.err_level = Level::No;
@@ -204,12 +218,22 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
 Check Oracle::Impl::accept(size_t i, const Step& s, const Observation& obs) {
   DescId lid = id_of(s.ins[0]);
   Desc& l = fds.desc(lid);
+  if (l.chaos) {
+    // The queue is not known: take what comes, and do not follow the connection.
+    if (obs.ret < 0 || obs.fds.size() != 1) return std::nullopt;
+    ResId out = s.outs[0];
+    DescId d = fds.create(prog.res(out).kind, out, s.param(0) != 0);
+    fds.bind(out, d, obs.fds[0]);
+    fds.desc(d).chaos = true;
+    return std::nullopt;
+  }
   bool any = !l.queue.empty() || !l.maybe_queue.empty();
-  RetSet allowed;
-  if (l.known_queued > 0) allowed.add(0, 1 << 30);
-  else if (any) allowed.add(0, 1 << 30).add(l.nonblock ? -EAGAIN : 0);
-  else allowed.add(l.nonblock ? -EAGAIN : 0);
-  if (Check e = expect(i, RuleId::AcceptQueue, allowed, obs.ret < 0 ? obs.ret : 0,
+  // Success is any descriptor number; a blocking accept with nothing queued waits (for a
+  // connection that arrives later), so it too can only succeed.
+  const RetSet fd_number = RetSet::range(0, std::numeric_limits<int32_t>::max());
+  RetSet allowed = fd_number;
+  if (l.known_queued == 0 && l.nonblock) allowed = any ? RetSet(fd_number).add_err(EAGAIN) : RetSet::err(EAGAIN);
+  if (Check e = expect(i, RuleId::AcceptQueue, allowed, obs.ret,
                        l.known_queued > 0 ? "a connection is known to be queued" : ""))
     return e;
   if (obs.ret < 0) return std::nullopt;
@@ -248,6 +272,7 @@ Check Oracle::Impl::accept(size_t i, const Step& s, const Observation& obs) {
   Desc& ch = fds.desc(child);
   ch.origin = out;
   ch.nonblock = s.param(0) != 0;
+  ch.connect_returned = true;  // inet_accept: the new socket is SS_CONNECTED (connect says EISCONN)
   if (ch.tx != kNone) fds.chan(ch.tx).stream = out;
   return std::nullopt;
 }
@@ -263,7 +288,7 @@ Check Oracle::Impl::sockerr(size_t i, const Step& s, const Observation& obs) {
   }
   RuleId rule = d.connect_failed_seen && d.err_level == Level::No ? RuleId::SoErrorClear : RuleId::ConnectSoError;
   if (d.sock == Sock::Established && d.err_level == Level::No) rule = RuleId::ConnectSoError;
-  if (Check e = expect(i, rule, allowed, obs.value)) return e;
+  if (Check e = expect(i, rule, allowed, obs.value, {}, Judged::Value)) return e;
   if (obs.value != 0) {
     d.err_level = Level::No;
     d.connect_failed_seen = true;
@@ -272,25 +297,38 @@ Check Oracle::Impl::sockerr(size_t i, const Step& s, const Observation& obs) {
   return std::nullopt;
 }
 
+RetSet Oracle::Impl::shutdown_expect(const Desc& d, RuleId& rule) const {
+  rule = RuleId::Errno;
+  // unix_shutdown sets the shutdown bits whatever the state, connected or not.
+  if (d.kind != ResKind::Tcp) return RetSet::of({0});
+  switch (d.sock) {
+    case Sock::Established:
+      return RetSet::of({0});
+    case Sock::Connecting:
+    case Sock::Stalled:
+      // inet_shutdown on SYN_SENT disconnects the socket (0), unless the handshake
+      // finished or failed first.
+      return RetSet::of({0, -ENOTCONN});
+    default:
+      return d.chaos ? RetSet::of({0, -ENOTCONN}) : RetSet::err(ENOTCONN);
+  }
+}
+
 Check Oracle::Impl::shutdown(size_t i, const Step& s, const Observation& obs) {
   DescId id = id_of(s.ins[0]);
   Desc& d = fds.desc(id);
   if (d.chaos) return std::nullopt;
   int how = static_cast<int>(s.param(0));
-  bool connected = d.sock == Sock::Established;
-  if (d.kind == ResKind::Tcp && (d.sock == Sock::Connecting || d.sock == Sock::Stalled)) {
-    // inet_shutdown on SYN_SENT disconnects the socket: not followed by the model.
-    if (Check e = expect(i, RuleId::Errno, RetSet::of({0, -ENOTCONN}), obs.ret)) return e;
+  RuleId rule;
+  RetSet allowed = shutdown_expect(d, rule);
+  if (Check e = expect(i, rule, allowed, obs.ret)) return e;
+  if (d.kind == ResKind::Tcp && d.sock != Sock::Established) {
+    // Disconnected from SYN_SENT, or TCP_CLOSE with the shutdown bits set anyway
+    // (inet_shutdown): states the model does not follow.
     d.chaos = true;
     return std::nullopt;
   }
-  if (Check e = expect(i, RuleId::Errno, connected ? RetSet::of({0}) : RetSet::err(ENOTCONN), obs.ret)) return e;
-  if (d.kind == ResKind::Tcp && !connected) {
-    // TCP_CLOSE: ENOTCONN, but the shutdown bits are still set (inet_shutdown).
-    d.chaos = true;  // the shutdown bits change the poll mask of an unconnected socket
-    return std::nullopt;
-  }
-  if (connected) fds.shutdown(id, how, false);
+  fds.shutdown(id, how, false);
   return std::nullopt;
 }
 

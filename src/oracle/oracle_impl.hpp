@@ -31,10 +31,16 @@ struct Oracle::Impl {
   Desc& d_of(ResId r) { return fds.desc(fds.desc_of(r)); }
   DescId id_of(ResId r) const { return fds.desc_of(r); }
 
-  Check expect(size_t i, RuleId rule, const RetSet& allowed, int64_t got, std::string detail = {}) {
+  // Check `got` (the part of the observation `what` names) against `allowed`.
+  Check expect(size_t i, RuleId rule, const RetSet& allowed, int64_t got, std::string detail = {},
+               Judged what = Judged::Ret, uint64_t ref = 0) {
     fds.exercise(rule);
     if (allowed.contains(got)) return std::nullopt;
-    return Violation{rule, i, allowed.text(), result_text(got), std::move(detail)};
+    Violation v{rule, i, allowed.text(), result_text(got), std::move(detail)};
+    v.allowed.what = what;
+    v.allowed.ranges = allowed.ranges();
+    v.allowed.ref = ref;
+    return v;
   }
   Check violation(size_t i, RuleId rule, std::string expected, std::string observed, std::string detail = {}) const {
     return Violation{rule, i, std::move(expected), std::move(observed), std::move(detail)};
@@ -48,6 +54,7 @@ struct Oracle::Impl {
   Check connect(size_t i, const Step& s, const Observation& obs);
   Check accept(size_t i, const Step& s, const Observation& obs);
   Check sockerr(size_t i, const Step& s, const Observation& obs);
+  RetSet shutdown_expect(const Desc& d, RuleId& rule) const;
   Check shutdown(size_t i, const Step& s, const Observation& obs);
   Check close(size_t i, const Step& s, const Observation& obs);
   // Family 2: data.

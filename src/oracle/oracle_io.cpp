@@ -8,8 +8,7 @@ namespace ringside {
 namespace {
 constexpr uint64_t kTcpSureRoom = 8 * 1024;
 constexpr uint64_t kUnixSureRoom = 16 * 1024;
-constexpr uint64_t kPipeSureRoom = 14 * 4096;
-constexpr uint64_t kPipeBuf = 4096;           // PIPE_BUF: smaller writes are atomic
+constexpr size_t kUnixSureWrites = 16;
 constexpr uint64_t kMaxDgram = 200 * 1024;    // well below sk_sndbuf - 32
 }  // namespace
 
@@ -32,34 +31,62 @@ RetSet Oracle::Impl::write_expect(const Desc& d, uint64_t n, RuleId& rule) const
       rule = RuleId::FileRw;
       return RetSet::of({all});
     case ResKind::PipeWrite: {
-      if (d.peer_gone) {
+      if (d.peer_gone == Level::Yes) {
         rule = RuleId::WriteEpipe;
         return RetSet::err(EPIPE);
       }
-      const auto& c = fds.chan(d.tx);
-      return by_room(c.queued(), c.full, kPipeSureRoom, n <= kPipeBuf);
+      // The page layout says exactly what fits (writes up to PIPE_BUF are atomic by it).
+      // A blocking write waits for room: the runner never lets it wait for nothing.
+      uint64_t fit = fds.pipe_fit(d.tx, n);
+      RetSet r = fit == n || !d.nonblock ? RetSet::of({all})
+                 : fit                   ? RetSet::of({static_cast<int64_t>(fit)})
+                                         : RetSet::err(EAGAIN);
+      if (possible(d.peer_gone)) r.add_err(EPIPE);  // the last reader is closing meanwhile
+      return r;
     }
     case ResKind::UnixStream: {
       if (d.sock != Sock::Established) return RetSet::err(ENOTCONN);
       const Desc& p = fds.desc(d.peer);
-      if (d.snd_shut == Level::Yes || d.peer_gone || p.rcv_shut == Level::Yes) {
+      if (d.snd_shut == Level::Yes || d.peer_gone == Level::Yes || p.rcv_shut == Level::Yes) {
         rule = RuleId::WriteEpipe;
         return RetSet::err(EPIPE);
       }
       const auto& c = fds.chan(d.tx);
       bool sure = c.msgs.size() < 16;
-      return by_room(c.queued(), c.full, sure ? kUnixSureRoom : 0, false);
+      RetSet r = by_room(c.queued(), c.full, sure ? kUnixSureRoom : 0, false);
+      if (possible(d.snd_shut) || possible(d.peer_gone) || possible(p.rcv_shut)) r.add_err(EPIPE);
+      return r;
     }
     case ResKind::UnixDgram: {
+      // unix_dgram_sendmsg's order, measured: EMSGSIZE, own SHUT_WR (EPIPE), no peer
+      // (ENOTCONN), buffer space (EAGAIN), then the peer: closed (ECONNREFUSED) or shut
+      // down for reading (EPIPE).
+      if (n > kMaxDgram) return RetSet::of({-EMSGSIZE, all, -EAGAIN});
       if (d.snd_shut == Level::Yes) {
         rule = RuleId::WriteEpipe;
         return RetSet::err(EPIPE);
       }
-      if (d.peer_gone) return RetSet::err(ECONNREFUSED);
-      if (n > kMaxDgram) return RetSet::of({-EMSGSIZE, all, -EAGAIN});
+      if (d.tx == kNone) {
+        RetSet r = RetSet::err(ENOTCONN);
+        if (possible(d.snd_shut)) r.add_err(EPIPE);  // a `later` shutdown may come first
+        return r;
+      }
+      if (d.peer_gone == Level::Yes) return RetSet::err(ECONNREFUSED);
       const auto& c = fds.chan(d.tx);
       bool sure = c.msgs.size() < 8;
-      return by_room(c.queued(), c.full, sure ? kUnixSureRoom : 0, true);
+      RetSet r = by_room(c.queued(), c.full, sure ? kUnixSureRoom : 0, true);
+      Level shut = fds.desc(d.peer).rcv_shut;
+      if (shut != Level::No && r.contains(all)) {
+        // With room, the receiver's SHUT_RD is found next: EPIPE.
+        rule = RuleId::WriteEpipe;
+        RetSet w = RetSet::err(EPIPE);
+        if (shut != Level::Yes) w.add(r);
+        else if (r.contains(-EAGAIN)) w.add_err(EAGAIN);
+        r = w;
+      }
+      if (possible(d.peer_gone)) r.add_err(ECONNREFUSED);  // a `later` close may come first
+      if (possible(d.snd_shut)) r.add_err(EPIPE);
+      return r;
     }
     case ResKind::Tcp: {
       switch (d.sock) {
@@ -91,7 +118,8 @@ RetSet Oracle::Impl::write_expect(const Desc& d, uint64_t n, RuleId& rule) const
       }
       const auto& c = fds.chan(d.tx);
       RetSet r = by_room(c.queued(), c.full, kTcpSureRoom, false);
-      if (d.peer_gone || possible(d.reset) || possible(d.err_level)) {
+      if (possible(d.snd_shut)) r.add_err(EPIPE);  // a `later` shutdown may come first
+      if (possible(d.peer_gone) || possible(d.reset) || possible(d.err_level)) {
         // The peer is gone: our data draws a RST some time later.
         rule = RuleId::StreamReset;
         r.add(1, all).add_err(EPIPE).add_err(ECONNRESET);
@@ -112,8 +140,12 @@ Check Oracle::Impl::check_data(size_t i, const Desc& d, const Observation& obs, 
   uint32_t stream = d.kind == ResKind::File ? d.origin : fds.chan(d.rx).stream;
   size_t bad = first_mismatch(stream, offset, obs.data);
   if (bad == std::string_view::npos) return std::nullopt;
-  return violation(i, RuleId::DataOrder, "the stream's bytes from offset " + std::to_string(offset),
-                   "a wrong byte at offset " + std::to_string(offset + bad));
+  Violation v{RuleId::DataOrder, i, "the stream's bytes from offset " + std::to_string(offset),
+              "a wrong byte at offset " + std::to_string(offset + bad), {}};
+  v.allowed.what = Judged::Data;
+  v.allowed.ref = stream;
+  v.allowed.offset = offset;
+  return v;
 }
 
 Check Oracle::Impl::write(size_t i, const Step& s, const Observation& obs) {
@@ -125,15 +157,26 @@ Check Oracle::Impl::write(size_t i, const Step& s, const Observation& obs) {
   RetSet allowed = write_expect(d, n, rule);
   if (Check e = expect(i, rule, allowed, obs.ret)) return e;
   if (obs.ret > 0) {
+    if (d.kind == ResKind::PipeWrite) {
+      auto& c = fds.chan(d.tx);
+      fds.pipe_fit(d.tx, n, true);
+      if (fds.now() == Level::Soon) c.later_writes++;
+    }
     fds.wrote(id, d.kind == ResKind::EventFd ? n : static_cast<uint64_t>(obs.ret), false);
     if (d.tx != kNone && static_cast<uint64_t>(obs.ret) < n) fds.chan(d.tx).full = true;
   } else if (obs.ret == -EAGAIN && d.tx != kNone) {
     fds.chan(d.tx).full = true;
+  } else if (d.kind == ResKind::UnixDgram && obs.ret == -ECONNREFUSED) {
+    // unix_dgram_sendmsg found the peer dead: it disconnects the socket and purges its
+    // receive queue (unix_dgram_disconnected). From a `later` step that happens at an
+    // unknown time.
+    if (fds.now() == Level::Soon) fds.lose_track(id);
+    else fds.dgram_disconnect(id);
   } else if (obs.ret == -ECONNRESET || obs.ret == -ECONNREFUSED) {
     d.err_level = Level::No;
     d.reset = Level::Yes;
   }
-  if (d.is_tcp() && d.peer_gone && obs.ret > 0) {
+  if (d.is_tcp() && possible(d.peer_gone) && obs.ret > 0) {
     // Data to a closed socket is answered by RST.
     d.reset = strongest(d.reset, Level::Soon);
     d.err = ECONNRESET;
@@ -160,9 +203,13 @@ Check Oracle::Impl::read(size_t i, const Step& s, const Observation& obs) {
       uint64_t total = d.count + d.count_soon;
       uint64_t v = static_cast<uint64_t>(obs.value);
       bool ok = d.semaphore ? v == 1 : (v >= std::max<uint64_t>(d.count, 1) && v <= total);
-      if (!ok)
-        return violation(i, RuleId::EventfdRead, d.semaphore ? "1" : "the counter (" + std::to_string(d.count) + ")",
-                         std::to_string(v));
+      if (!ok) {
+        RetSet want = d.semaphore ? RetSet::of({1})
+                                  : RetSet::range(static_cast<int64_t>(std::max<uint64_t>(d.count, 1)),
+                                                  static_cast<int64_t>(total));
+        return expect(i, RuleId::EventfdRead, want, obs.value, "the counter (" + std::to_string(d.count) + ")",
+                      Judged::Value);
+      }
       uint64_t take = d.semaphore ? 1 : v;
       uint64_t from_count = std::min(take, d.count);
       d.count -= from_count;
@@ -182,6 +229,14 @@ Check Oracle::Impl::read(size_t i, const Step& s, const Observation& obs) {
       break;
   }
   // Streams, datagrams, pipes.
+  if (d.kind == ResKind::UnixDgram && d.rx == kNone) {
+    // An unconnected datagram socket: nothing can arrive (it has no address to send to).
+    // __skb_recv_datagram: a nonblocking read says EAGAIN even after SHUT_RD (measured);
+    // a blocking one returns 0 then.
+    RetSet allowed = d.nonblock ? RetSet::err(EAGAIN) : RetSet();
+    if (!d.nonblock && possible(d.rcv_shut)) allowed.add(0);
+    return expect(i, RuleId::ReadCount, allowed, obs.ret);
+  }
   if (d.rx == kNone || (d.kind != ResKind::PipeRead && d.sock != Sock::Established)) {
     RetSet allowed = RetSet::of({-ENOTCONN, -EINVAL});
     if (d.sock == Sock::Refused) allowed.add_err(ECONNREFUSED).add(0);
@@ -197,8 +252,10 @@ Check Oracle::Impl::read(size_t i, const Step& s, const Observation& obs) {
   if (c.dgram) {
     rule = RuleId::DgramBoundary;
     if (!c.msgs.empty()) allowed.add(static_cast<int64_t>(std::min<uint64_t>(n, c.msgs.front())));
-    else allowed.add(d.nonblock ? -EAGAIN : 0);
-    if (possible(d.rcv_shut)) allowed.add(0);
+    // Nothing queued, or the first message still on its way: EAGAIN (or wait for it).
+    if ((c.msgs.empty() || k < c.msgs.front()) && d.nonblock) allowed.add_err(EAGAIN);
+    // After SHUT_RD an empty queue reads 0, but only for a blocking read (measured).
+    if (!d.nonblock && possible(d.rcv_shut)) allowed.add(0);
   } else if (q > 0) {
     int64_t lo = static_cast<int64_t>(std::max<uint64_t>(1, std::min(n, k)));
     allowed.add(lo, static_cast<int64_t>(std::min(n, q)));
@@ -254,10 +311,10 @@ Check Oracle::Impl::drain(size_t i, const Step& s, const Observation& obs) {
   if (d.kind == ResKind::EventFd) {
     // obs.ret: sum of the values read; obs.value: the final result.
     uint64_t lo = d.count, hi = d.count + d.count_soon;
-    if (chunk < 8) return expect(i, RuleId::EventfdRead, RetSet::err(EINVAL), obs.value);
+    if (chunk < 8) return expect(i, RuleId::EventfdRead, RetSet::err(EINVAL), obs.value, {}, Judged::Value);
     if (Check e = expect(i, RuleId::EventfdRead, RetSet::range(static_cast<int64_t>(lo), static_cast<int64_t>(hi)), obs.ret))
       return e;
-    if (Check e = expect(i, RuleId::EventfdRead, RetSet::err(EAGAIN), obs.value)) return e;
+    if (Check e = expect(i, RuleId::EventfdRead, RetSet::err(EAGAIN), obs.value, {}, Judged::Value)) return e;
     uint64_t got = static_cast<uint64_t>(obs.ret);
     d.count_soon -= std::min(d.count_soon, got > d.count ? got - d.count : 0);
     d.count = 0;
@@ -271,11 +328,19 @@ Check Oracle::Impl::drain(size_t i, const Step& s, const Observation& obs) {
   auto& c = fds.chan(d.rx);
   const uint64_t q = c.queued(), k = c.known_arrived();
   RetSet total;
+  // Datagrams: one message per read, each truncated to the chunk. Messages still on
+  // their way (`later` writes) may or may not be in: any prefix that holds every message
+  // known to have arrived.
+  std::vector<uint64_t> prefix{0};
+  size_t known_msgs = 0;
   if (c.dgram) {
-    // One message per read, each truncated to the chunk.
-    uint64_t sum = 0;
-    for (uint64_t m : c.msgs) sum += std::min(m, chunk);
-    total.add(static_cast<int64_t>(sum));
+    uint64_t bytes = 0;
+    for (uint64_t m : c.msgs) {
+      bytes += m;
+      prefix.push_back(prefix.back() + std::min(m, chunk));
+      if (bytes <= k) known_msgs = prefix.size() - 1;
+    }
+    for (size_t n = known_msgs; n < prefix.size(); ++n) total.add(static_cast<int64_t>(prefix[n]));
   } else {
     total.add(static_cast<int64_t>(k), static_cast<int64_t>(q));
   }
@@ -288,16 +353,16 @@ Check Oracle::Impl::drain(size_t i, const Step& s, const Observation& obs) {
   Level eof = d.kind == ResKind::PipeRead ? c.eof : strongest(c.eof, d.rcv_shut);
   if (got == q && eof != Level::No && !c.dgram) end.add(0);
   if (!(got == q && eof == Level::Yes) || c.dgram) end.add_err(EAGAIN);
-  if (c.dgram && possible(d.rcv_shut)) end.add(0);
   if (d.err_level == Level::Yes && d.err > 0 && got == q) end = RetSet::err(d.err);
   if (resettable) end.add_err(ECONNRESET).add(0).add_err(ECONNREFUSED);
   if (!d.nonblock && d.kind == ResKind::PipeRead && eof != Level::Yes) end.add(0);  // blocking pipes: engine stops at 0
-  if (Check e = expect(i, RuleId::ReadEof, end, obs.value, "how the drain ended")) return e;
+  if (Check e = expect(i, RuleId::ReadEof, end, obs.value, "how the drain ended", Judged::Value)) return e;
   if (c.dgram) {
-    if (Check e = check_data(i, d, Observation{}, 0)) return e;
+    size_t taken = known_msgs;
+    while (taken < prefix.size() - 1 && prefix[taken] != got) ++taken;
     uint64_t whole = 0;
-    for (uint64_t m : c.msgs) whole += m;
-    fds.read_stream(id, whole);
+    for (size_t n = 0; n < taken; ++n) whole += c.msgs[n];
+    if (whole) fds.read_stream(id, whole);
     return std::nullopt;
   }
   Observation data_obs;
@@ -322,32 +387,59 @@ Check Oracle::Impl::fill(size_t i, const Step& s, const Observation& obs) {
   if (d.chaos) return std::nullopt;
   if (d.kind == ResKind::EventFd) return violation(i, RuleId::Errno, "no fill on an eventfd", "fill");
   RuleId rule;
-  RetSet one = write_expect(d, static_cast<uint64_t>(s.param(0)), rule);
+  // Each write of a fill is nonblocking (MSG_DONTWAIT or O_NONBLOCK for the step).
+  Desc nb = d;
+  nb.nonblock = true;
+  RetSet one = write_expect(nb, static_cast<uint64_t>(s.param(0)), rule);
   // The final result is what a single write would have said once the buffer is full.
   RetSet end = RetSet::err(EAGAIN);
   int64_t only;
-  if (one.single(only) && only < 0) end = one;
-  if (d.kind == ResKind::Tcp && (d.peer_gone || possible(d.reset))) end.add_err(EPIPE).add_err(ECONNRESET);
-  if (Check e = expect(i, rule, end, obs.value, "how the fill ended")) return e;
+  if (one.single(only) && only < 0) {
+    end = one;
+  } else {
+    for (auto [lo, hi] : one.ranges())  // errors a write may give in this state
+      if (lo < 0) end.add(lo, std::min<int64_t>(hi, -1));
+  }
+  if (d.kind == ResKind::Tcp && (possible(d.peer_gone) || possible(d.reset))) end.add_err(EPIPE).add_err(ECONNRESET);
+  if (Check e = expect(i, rule, end, obs.value, "how the fill ended", Judged::Value)) return e;
   if (obs.ret < 0) return violation(i, RuleId::WriteCount, "a byte count", result_text(obs.ret));
-  if (end.contains(-EAGAIN) && obs.value == -EAGAIN && d.tx != kNone) {
+  const uint64_t chunk = static_cast<uint64_t>(s.param(0));
+  if (d.kind == ResKind::PipeWrite && obs.value == -EAGAIN) {
+    // Pipes: the page layout says exactly how much the writes take.
+    uint64_t total = fds.pipe_fill(d.tx, chunk, false);
+    if (Check e = expect(i, RuleId::WriteCount, RetSet::of({static_cast<int64_t>(total)}), obs.ret,
+                         "writes of " + std::to_string(chunk) + " bytes until the pipe's pages are used up"))
+      return e;
+    fds.pipe_fill(d.tx, chunk, true);
+  } else if (end.contains(-EAGAIN) && obs.value == -EAGAIN && d.tx != kNone) {
     const auto& c = fds.chan(d.tx);
-    // Whatever the buffer sizes, a buffer that certainly had room took at least that.
-    uint64_t sure = d.kind == ResKind::PipeWrite ? kPipeSureRoom : d.kind == ResKind::UnixStream ? kUnixSureRoom / 2 : 0;
-    if (c.queued() < sure && static_cast<uint64_t>(obs.ret) < sure - c.queued())
-      return violation(i, RuleId::WriteCount, "at least " + std::to_string(sure - c.queued()) + " bytes",
-                       std::to_string(obs.ret));
+    // Whatever the buffer sizes, a buffer that certainly had room took at least that:
+    // as many bytes, and (skbs being charged whole) as many writes, as are sure to fit.
+    uint64_t sure = 0;
+    if (d.kind == ResKind::UnixStream && c.queued() < kUnixSureRoom / 2 && c.msgs.size() < kUnixSureWrites)
+      sure = std::min(kUnixSureRoom / 2 - c.queued(), chunk * (kUnixSureWrites - c.msgs.size()));
+    if (static_cast<uint64_t>(obs.ret) < sure)
+      return violation(i, RuleId::WriteCount, "at least " + std::to_string(sure) + " bytes", std::to_string(obs.ret));
   }
   if (obs.ret > 0) {
-    uint64_t left = static_cast<uint64_t>(obs.ret), chunk = static_cast<uint64_t>(s.param(0));
-    bool dgram = d.tx != kNone && fds.chan(d.tx).dgram;
-    while (left) {  // datagrams keep their boundaries: one message per chunk
-      uint64_t n = dgram ? std::min(left, chunk) : left;
+    uint64_t left = static_cast<uint64_t>(obs.ret);
+    // Datagrams keep their boundaries, and AF_UNIX streams charge each write's skbs
+    // whole: one message per chunk.
+    bool per_write = d.kind == ResKind::UnixDgram || d.kind == ResKind::UnixStream;
+    while (left) {
+      uint64_t n = per_write ? std::min(left, chunk) : left;
       fds.wrote(id, n, false);
       left -= n;
     }
   }
   if (d.tx != kNone && obs.value == -EAGAIN) fds.chan(d.tx).full = true;
+  if (d.kind == ResKind::UnixDgram && obs.value == -ECONNREFUSED) {
+    fds.dgram_disconnect(id);  // the peer was dead: see write()
+  } else if (obs.value == -ECONNRESET || obs.value == -ECONNREFUSED) {
+    // The pending error was reported (and cleared) by the failing write.
+    d.err_level = Level::No;
+    d.reset = Level::Yes;
+  }
   return std::nullopt;
 }
 

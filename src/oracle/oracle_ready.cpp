@@ -1,4 +1,6 @@
 // Families 2 and 3: epoll_ctl, poll and select against the readiness the model allows.
+#include <algorithm>
+
 #include "oracle/oracle_impl.hpp"
 
 namespace ringside {
@@ -11,6 +13,13 @@ uint32_t select_sets(uint32_t m) {
   if (m & (ev::Out | ev::Err)) out |= ev::Out;
   if (m & ev::Pri) out |= ev::Pri;
   return out;
+}
+
+void set_mask_allowed(Violation& v, size_t operand, const std::vector<uint32_t>& masks, uint32_t filter) {
+  v.allowed.what = Judged::Mask;
+  v.allowed.ref = operand;
+  v.allowed.filter = filter;
+  for (uint32_t m : masks) v.allowed.ranges.push_back({m, m});
 }
 }  // namespace
 
@@ -52,8 +61,10 @@ Check Oracle::Impl::poll(size_t i, const Step& s, const Observation& obs, bool s
       if (select && fds.desc(d).kind == ResKind::File) rule = RuleId::FileAlwaysReady;
       std::string exp = rs.describe(filter);
       if (select) exp = "sets matching poll " + exp;
-      return violation(i, rule, exp, (select ? "sets " : "") + ev::text(m),
-                       "operand " + prog.res(s.ins[k]).name);
+      Violation v{rule, i, exp, (select ? "sets " : "") + ev::text(m), "operand " + prog.res(s.ins[k]).name};
+      set_mask_allowed(v, k, select ? rs.allowed_masks(~0u, select_sets) : rs.allowed_masks(filter),
+                       select ? ~0u : filter);
+      return v;
     }
   }
   int64_t expected_count = select ? -1 : nonzero;
@@ -66,8 +77,12 @@ Check Oracle::Impl::poll(size_t i, const Step& s, const Observation& obs, bool s
       for (const auto& c : rs.conditions())
         if (c.level == Level::Soon && (c.bits & f)) {
           bool connect = c.cond == Cond::Connected || c.cond == Cond::Refused;
-          return violation(i, connect ? c.rule : RuleId::WaitWakeup, "a report within " + std::to_string(timeout) + "ms",
-                           "none", "operand " + prog.res(s.ins[k]).name);
+          Violation v{connect ? c.rule : RuleId::WaitWakeup, i, "a report within " + std::to_string(timeout) + "ms",
+                      "none", "operand " + prog.res(s.ins[k]).name};
+          auto masks = select ? rs.allowed_masks(~0u, select_sets) : rs.allowed_masks(filter);
+          masks.erase(std::remove(masks.begin(), masks.end(), 0u), masks.end());
+          set_mask_allowed(v, k, masks, select ? ~0u : filter);
+          return v;
         }
     }
   }

@@ -101,6 +101,16 @@ bool ReadySet::allows_mapped(uint32_t observed, uint32_t (*map)(uint32_t)) const
   return ok;
 }
 
+std::vector<uint32_t> ReadySet::allowed_masks(uint32_t filter, uint32_t (*map)(uint32_t)) const {
+  std::vector<uint32_t> out;
+  for_each_assignment(conds_, map ? ~0u : filter, [&](uint32_t m, uint32_t, const std::vector<size_t>&) {
+    uint32_t v = map ? map(m) : m;
+    if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
+  });
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 RuleId ReadySet::blame(uint32_t observed, uint32_t filter) const {
   observed &= filter;
   // A required condition missing?

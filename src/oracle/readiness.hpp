@@ -64,6 +64,8 @@ class ReadySet {
   RuleId blame(uint32_t observed, uint32_t filter) const;
   // Conditions every allowed explanation of `observed` turns on (to learn from).
   std::vector<const Condition*> implied_on(uint32_t observed, uint32_t filter) const;
+  // Every allowed mask after `& filter` (or after `map`), for machine-readable reports.
+  std::vector<uint32_t> allowed_masks(uint32_t filter, uint32_t (*map)(uint32_t) = nullptr) const;
   // The allowed masks, in words: "IN|OUT, or OUT (IN may be in flight)".
   std::string describe(uint32_t filter) const;
 

@@ -1,11 +1,42 @@
 // What the oracle says about one observation: allowed, or which rule it broke.
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "oracle/rules.hpp"
 
 namespace ringside {
+
+// Which part of the observation a violated check judged, so that a tool outside
+// ringside (the standalone C reproducer) can make the same check on its own.
+enum class Judged : uint8_t {
+  Unknown,    // only the text says what was expected
+  Ret,        // Observation::ret
+  Value,      // Observation::value (SO_ERROR, eventfd counter, how a fill/drain ended...)
+  Mask,       // the readiness mask reported for one operand (0 if not reported)
+  Data,       // the bytes read: pattern_byte(stream, offset + k)
+  HelperRet,  // the result of a `later` step, seen at join
+};
+
+// The allowed set of a violated check in machine-readable form.
+struct Allowed {
+  Judged what = Judged::Unknown;
+  // Ret / Value / HelperRet: allowed closed intervals. Mask: allowed masks (lo == hi),
+  // compared after `& filter`.
+  std::vector<std::pair<int64_t, int64_t>> ranges;
+  uint64_t ref = 0;       // Mask: operand index (poll, select) or registration token (epoll_wait);
+                          // Data: pattern stream; HelperRet: index of the `later` step
+  uint64_t offset = 0;    // Data: stream offset of the first byte read
+  uint32_t filter = ~0u;  // Mask: bits that are compared
+  bool contains(int64_t v) const {
+    for (auto [lo, hi] : ranges)
+      if (v >= lo && v <= hi) return true;
+    return false;
+  }
+};
 
 struct Violation {
   RuleId rule{};
@@ -13,6 +44,7 @@ struct Violation {
   std::string expected;   // the allowed set, in words
   std::string observed;
   std::string detail;     // optional context (state the prediction came from)
+  Allowed allowed = {};   // the allowed set, for reproducers (what == Unknown if not expressible)
 };
 
 using Check = std::optional<Violation>;

@@ -7,19 +7,54 @@ namespace {
 
 class Gen {
  public:
-  Gen(uint64_t seed, const GenOptions& o) : rng_(seed), o_(o) {}
+  Gen(uint64_t seed, const GenOptions& o) : rng_(seed), o_(o), b_(o.limits) {}
 
   Program run() {
-    Program p;
-    p.purpose = "generated";
     size_t n = 1 + pick(o_.max_steps);
-    for (size_t tries = 0; p.steps.size() < n && tries < n * 20; ++tries) step(p);
+    for (size_t tries = 0; b_.program().steps.size() < n && !b_.full() && tries < n * 20; ++tries) step();
+    Program p = b_.take();
+    p.purpose = "generated";
     return p;
   }
 
  private:
   size_t pick(size_t n) { return n ? std::uniform_int_distribution<size_t>(0, n - 1)(rng_) : 0; }
   bool chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
+
+  // Weights from the op table's shape only: resources are created early, few at a time;
+  // after a `later` step, waits and reads are favoured (they race with it), and a join
+  // comes eventually.
+  double weight(const OpSpec& spec) {
+    size_t live = b_.program().resources.size();
+    double w = 1;
+    if (!spec.outs.empty()) w = live < 3 ? 4 : live < 8 ? 1.5 : 0.4;
+    if (spec.op == Op::Close) w = 0.5;
+    if (spec.op == Op::Join) w = b_.later_pending() ? 1.5 : 0.05;
+    if (b_.later_pending()) {
+      bool waits = false;
+      for (const auto& ps : spec.params) waits = waits || ps.type == ParamType::Ms;
+      if (waits || spec.op == Op::Read) w *= 3;
+    }
+    return w;
+  }
+
+  const OpSpec* choose_op() {
+    auto ops = all_ops();
+    double total = 0;
+    weights_.assign(ops.size(), 0);
+    for (size_t k = 0; k < ops.size(); ++k) {
+      if (!b_.applicable(ops[k].op)) continue;
+      weights_[k] = weight(ops[k]);
+      total += weights_[k];
+    }
+    if (total <= 0) return nullptr;
+    double x = std::uniform_real_distribution<double>(0, total)(rng_);
+    for (size_t k = 0; k < ops.size(); ++k) {
+      x -= weights_[k];
+      if (x < 0 && weights_[k] > 0) return &ops[k];
+    }
+    return nullptr;
+  }
 
   int64_t value(const ParamSpec& ps) {
     switch (ps.type) {
@@ -30,15 +65,22 @@ class Gen {
         return kSizes[pick(std::size(kSizes))];
       }
       case ParamType::Ms:
-        return chance(0.8) ? 0 : (chance(0.5) ? 10 : 100);
+        if (b_.later_pending() && chance(0.6)) {
+          static constexpr int64_t kRaceWaits[] = {100, 600, -1};
+          int64_t w = kRaceWaits[pick(std::size(kRaceWaits))];
+          return w < 0 && !o_.allow_blocking ? 600 : w;
+        }
+        return chance(0.9) ? 0 : 1;
       case ParamType::Dur:
-        return static_cast<int64_t>(pick(5)) * 1000;
+        return static_cast<int64_t>(pick(3)) * 1000;
       case ParamType::Enum:
         return ps.set->values[pick(ps.set->values.size())].value;
       case ParamType::Flags: {
         int64_t v = 0;
-        for (const auto& x : ps.set->values)
-          if (chance(x.name == "in" || x.name == "out" ? 0.6 : 0.15)) v |= x.value;
+        for (const auto& x : ps.set->values) {
+          double p = x.name == "in" || x.name == "out" ? 0.6 : x.name == "exclusive" ? 0.03 : 0.15;
+          if (chance(p)) v |= x.value;
+        }
         return v ? v : ps.set->values[0].value;
       }
       case ParamType::Int:
@@ -49,55 +91,44 @@ class Gen {
     return 0;
   }
 
-  void step(Program& p) {
-    auto ops = all_ops();
-    const OpSpec& spec = ops[pick(ops.size())];
+  void step() {
+    const OpSpec* spec = choose_op();
+    if (!spec) return;
     Step s;
-    s.op = spec.op;
-    for (const auto& ps : spec.params) s.params.push_back(ps.positional || chance(0.5) ? value(ps) : ps.def);
-    // Inputs: live resources of the right kinds.
-    for (size_t k = 0; k < spec.ins.size(); ++k) {
-      size_t count = spec.ins[k].variadic ? 1 + pick(3) : 1;
+    s.op = spec->op;
+    for (const auto& ps : spec->params) s.params.push_back(ps.positional || chance(0.5) ? value(ps) : ps.def);
+    for (size_t k = 0; k < spec->ins.size(); ++k) {
+      size_t count = spec->ins[k].variadic ? 1 + pick(3) : 1;
       for (size_t c = 0; c < count; ++c) {
-        std::vector<ResId> cands;
-        for (size_t r = 0; r < p.resources.size(); ++r)
-          if (checker_.alive(static_cast<ResId>(r)) &&
-              checker_.check_input(p, s, s.ins.size(), static_cast<ResId>(r)).empty())
-            cands.push_back(static_cast<ResId>(r));
-        if (cands.empty()) return;
-        s.ins.push_back(cands[pick(cands.size())]);
+        b_.candidates(s, s.ins.size(), cands_);
+        if (cands_.empty()) return;
+        s.ins.push_back(cands_[pick(cands_.size())]);
       }
     }
-    if (chance(o_.later_rate) && spec.outs.empty()) {
+    if (spec->outs.empty() && may_run_later(spec->op) && chance(o_.later_rate)) {
       s.later = true;
       s.delay_us = static_cast<int64_t>(pick(3)) * 1000;
     }
-    size_t base = p.resources.size();
-    for (size_t k = 0; k < spec.outs.size(); ++k) {
-      p.resources.push_back({"r" + std::to_string(base + k), ResKind{}, static_cast<uint32_t>(p.steps.size())});
-      s.outs.push_back(static_cast<ResId>(base + k));
-      auto kind = output_kind(p, s, k);
-      if (!kind) {
-        p.resources.resize(base);
-        return;
-      }
-      p.resources[base + k].kind = *kind;
-    }
-    if (!checker_.check_step(p, s).empty()) {
-      p.resources.resize(base);
-      return;
-    }
-    checker_.apply(p, s);
-    p.steps.push_back(std::move(s));
+    (void)b_.add(std::move(s));  // a step that breaks a rule is simply not taken
   }
 
   std::mt19937_64 rng_;
   GenOptions o_;
-  ProgramChecker checker_;
+  ProgramBuilder b_;
+  std::vector<double> weights_;
+  std::vector<ResId> cands_;
 };
 
 }  // namespace
 
 Program generate_program(uint64_t seed, const GenOptions& o) { return Gen(seed, o).run(); }
+
+GenOptions fuzz_gen_options() {
+  GenOptions o;
+  o.max_steps = 16;
+  o.later_rate = 0.15;
+  o.limits = FuzzLimits{};
+  return o;
+}
 
 }  // namespace ringside

@@ -1,0 +1,140 @@
+#include "gen/builder.hpp"
+
+#include <algorithm>
+
+namespace ringside {
+namespace {
+
+// Main-thread steps that could change what a pending `later` step does (its result is
+// predicted when it is scheduled): ending or reshaping resources, filling buffers,
+// switching blocking mode, starting connections.
+bool disturbs_later(Op op) {
+  return op == Op::Close || op == Op::Shutdown || op == Op::Fill || op == Op::SetNonblock || op == Op::Connect;
+}
+
+// Steps that only watch readiness: they may use a description a pending `later` step
+// acts on. Any other step (a read sharing a file offset, a write sharing a stream
+// offset, and every operation added later until it is listed here) may not.
+bool only_watches(Op op) {
+  return op == Op::EpollAdd || op == Op::EpollMod || op == Op::EpollDel || op == Op::EpollWait || op == Op::Poll ||
+         op == Op::Select;
+}
+
+std::string param_limit(const ParamSpec& ps, int64_t v, const FuzzLimits& l) {
+  auto range = [&](int64_t lo, int64_t hi) -> std::string {
+    if (v >= lo && v <= hi) return {};
+    return ps.name + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " when fuzzing";
+  };
+  switch (ps.type) {
+    case ParamType::Size:
+      return range(0, l.max_size);
+    case ParamType::Ms:
+      return range(-1, l.max_wait_ms);
+    case ParamType::Dur:
+      return range(0, l.max_delay_us);
+    case ParamType::Int:
+      return range(0, l.max_int);
+    case ParamType::Enum:
+    case ParamType::Flags:
+    case ParamType::Bool:
+      break;
+  }
+  return {};
+}
+
+}  // namespace
+
+void ProgramBuilder::candidates(const Step& s, size_t slot, std::vector<ResId>& out) const {
+  out.clear();
+  for (size_t r = 0; r < prog_.resources.size(); ++r)
+    if (checker_.alive(static_cast<ResId>(r)) && checker_.check_input(prog_, s, slot, static_cast<ResId>(r)).empty())
+      out.push_back(static_cast<ResId>(r));
+}
+
+bool ProgramBuilder::applicable(Op op) const {
+  const OpSpec& spec = op_spec(op);
+  if (limits_ && prog_.resources.size() + spec.outs.size() > limits_->max_resources) return false;
+  Step s;
+  s.op = op;
+  for (size_t k = 0; k < spec.ins.size(); ++k) {
+    bool any = false;
+    for (size_t r = 0; r < prog_.resources.size() && !any; ++r) {
+      const Resource& res = prog_.resources[r];
+      any = checker_.alive(static_cast<ResId>(r)) && kind_in(res.kind, spec.ins[k].kinds);
+    }
+    if (!any) return false;
+  }
+  return true;
+}
+
+std::string ProgramBuilder::policy(const Step& s) const {
+  const FuzzLimits& l = *limits_;
+  if (prog_.steps.size() >= l.max_steps) return "more than " + std::to_string(l.max_steps) + " steps";
+  if (prog_.resources.size() + s.outs.size() > l.max_resources)
+    return "more than " + std::to_string(l.max_resources) + " resources";
+  const OpSpec& spec = s.spec();
+  for (size_t k = 0; k < spec.params.size(); ++k)
+    if (auto e = param_limit(spec.params[k], s.params[k], l); !e.empty()) return e;
+  if (s.later && s.delay_us > l.max_delay_us)
+    return "`later` delay must be at most " + std::to_string(l.max_delay_us) + "us when fuzzing";
+  if (!s.later && !busy_.empty()) {
+    if (disturbs_later(s.op)) return "'" + std::string(spec.name) + "' while a `later` step is pending";
+    if (!only_watches(s.op))
+      for (ResId r : s.ins)
+        if (std::find(busy_.begin(), busy_.end(), root(r)) != busy_.end())
+          return "'" + std::string(spec.name) + "' on a resource a pending `later` step acts on";
+  }
+  return {};
+}
+
+std::string ProgramBuilder::add(Step s) {
+  const OpSpec& spec = s.spec();
+  if (s.params.size() != spec.params.size()) return "wrong parameter count";
+  if (s.ins.size() < spec.ins.size()) return "missing operands";
+  for (size_t k = 0; k < s.ins.size(); ++k)
+    if (auto e = checker_.check_input(prog_, s, k, s.ins[k]); !e.empty()) return e;
+  if (s.later && !spec.outs.empty()) return "a `later` step cannot create resources";
+  // Outputs, tentatively, so that their kinds and the whole step can be checked.
+  const size_t base = prog_.resources.size();
+  const uint32_t index = static_cast<uint32_t>(prog_.steps.size());
+  s.outs.clear();
+  for (size_t k = 0; k < spec.outs.size(); ++k) {
+    ResId id = static_cast<ResId>(base + k);
+    prog_.resources.push_back({"r" + std::to_string(id), ResKind{}, index});
+    s.outs.push_back(id);
+    auto kind = output_kind(prog_, s, k);
+    if (!kind) {
+      prog_.resources.resize(base);
+      return "cannot tell the kind of an output";
+    }
+    prog_.resources[id].kind = *kind;
+  }
+  std::string err = checker_.check_step(prog_, s);
+  if (err.empty() && limits_) err = policy(s);
+  if (!err.empty()) {
+    prog_.resources.resize(base);
+    return err;
+  }
+  checker_.apply(prog_, s);
+  for (size_t k = 0; k < s.outs.size(); ++k) roots_.push_back(s.op == Op::Dup ? root(s.ins[0]) : s.outs[k]);
+  if (s.later)
+    for (ResId r : s.ins) busy_.push_back(root(r));
+  if (s.op == Op::Join) busy_.clear();
+  s.loc = {};
+  prog_.steps.push_back(std::move(s));
+  return {};
+}
+
+std::string check_fuzz_limits(const Program& p, const FuzzLimits& limits) {
+  ProgramBuilder b(limits);
+  for (size_t i = 0; i < p.steps.size(); ++i) {
+    const Step& s = p.steps[i];
+    Step copy = s;
+    // Inputs refer to p's resources; the builder numbers resources the same way when
+    // they are created in step order, which every parsed or built program does.
+    if (auto e = b.add(copy); !e.empty()) return "step " + std::to_string(i + 1) + ": " + e;
+  }
+  return {};
+}
+
+}  // namespace ringside

@@ -1,0 +1,63 @@
+// Building a Program one step at a time, keeping it valid: the shared core of the random
+// generator and of the fuzzer-bytes decoder (and its inverse, the encoder). It offers the
+// live resources each operand slot accepts and refuses steps that break the static rules
+// (ProgramChecker) or, when fuzz limits are given, the fuzzing policy below. Driven by the
+// op tables only, so operations added later flow through unchanged.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "program/program.hpp"
+
+namespace ringside {
+
+// What programs a fuzzer runs: small and quick, waits bounded, and `later` steps only
+// where their effect is certain. Programs outside these limits are still valid (the
+// scripted suite has some); the fuzzer just does not make them.
+struct FuzzLimits {
+  size_t max_steps = 48;
+  size_t max_resources = 24;
+  int64_t max_size = 256 * 1024;  // size parameters (read/write n, file size, chunks)
+  int64_t max_wait_ms = 1000;     // timeouts (-1, infinite, is allowed: the runner guards it)
+  int64_t max_delay_us = 5000;    // `later` delays and duration parameters
+  int64_t max_int = 64;           // plain integers (backlog, maxevents, eventfd init)
+};
+
+class ProgramBuilder {
+ public:
+  explicit ProgramBuilder(std::optional<FuzzLimits> limits = std::nullopt) : limits_(limits) {}
+
+  const Program& program() const { return prog_; }
+  Program take() { return std::move(prog_); }
+  const std::optional<FuzzLimits>& limits() const { return limits_; }
+  bool full() const { return limits_ && prog_.steps.size() >= limits_->max_steps; }
+
+  // Live resources usable as input `slot` of `s` (whose earlier inputs are set), in
+  // resource order.
+  void candidates(const Step& s, size_t slot, std::vector<ResId>& out) const;
+  // Can a step of `op` be added at all (inputs available, resource budget)?
+  bool applicable(Op op) const;
+  // Appends `s` (inputs and parameters set; outputs are created and named r<N>).
+  // Returns "" on success, else why not, leaving the program unchanged.
+  std::string add(Step s);
+
+  // A `later` step is pending (no join since it was added).
+  bool later_pending() const { return !busy_.empty(); }
+
+ private:
+  std::string policy(const Step& s) const;
+  ResId root(ResId r) const { return roots_[r]; }
+
+  std::optional<FuzzLimits> limits_;
+  Program prog_;
+  ProgramChecker checker_;
+  std::vector<ResId> roots_;  // open file description of each resource (dup shares it)
+  std::vector<ResId> busy_;   // descriptions a pending `later` step acts on
+};
+
+// Why a whole program breaks the fuzz limits, or "" (for corpus seeding).
+std::string check_fuzz_limits(const Program& p, const FuzzLimits& limits);
+
+}  // namespace ringside

@@ -15,6 +15,11 @@ int cmd_run(const Args& args);
 int cmd_list(const Args& args);
 int cmd_rules(const Args& args);
 int cmd_probe(const Args& args);
+int cmd_fuzz(const Args& args);
+int cmd_shrink(const Args& args);
+int cmd_replay(const Args& args);
+int cmd_repro(const Args& args);
+int cmd_corpus(const Args& args);
 
 struct Command {
   const char* name;

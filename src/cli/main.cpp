@@ -10,6 +10,11 @@ const std::vector<Command>& commands() {
       {"list", "list the scenarios (name, tags, purpose)", cmd_list},
       {"rules", "list the oracle's rules with the documented behaviour each encodes", cmd_rules},
       {"probe", "show what this kernel supports (io_uring opcodes and features, epoll flags)", cmd_probe},
+      {"fuzz", "fuzz with generated programs until a failure, then shrink it (no libFuzzer needed)", cmd_fuzz},
+      {"shrink", "shrink a failing scenario or fuzzer input while the same rule still fails", cmd_shrink},
+      {"replay", "run a scenario or fuzzer input N times and say how often it fails", cmd_replay},
+      {"repro", "emit a standalone C reproducer (libc + liburing) of a failing program", cmd_repro},
+      {"corpus", "write the libFuzzer seed corpus (from the scenarios) and its dictionary", cmd_corpus},
   };
   return v;
 }

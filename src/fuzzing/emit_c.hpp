@@ -1,0 +1,77 @@
+// The standalone C reproducer: a program that uses only libc and liburing, performs the
+// steps of a (shrunk) failing program on the running kernel, and exits 1 when the
+// failing step's observation is outside the set the oracle allowed, 0 when it is inside
+// (2 when the environment fails, e.g. socket() is refused). For a kernel developer who
+// will not install ringside: `cc -o repro repro.c -luring && ./repro`.
+//
+// Code per operation comes from tables (emit_c_ops*.cpp), one entry per Op. Emitting a
+// program with an operation that has no entry fails with "not supported by --emit-c
+// yet", naming it. Conventions an entry's code relies on, inside the step's block:
+//   fd_[r], origin_[r], addr_[r], addrlen_[r]   per resource r (see CEmit::fd...)
+//   written_[stream]                           bytes written per pattern stream
+//   long ret, value;                           what the engine reports as
+//                                              Observation::ret / ::value
+//   masks_[ref]                                readiness reported per operand index
+//                                              (poll, select) or epoll token (0: none)
+//   data_, datalen_                            bytes a read returned
+//   later_ret_[step]                           results of `later` steps after join
+// and the helpers of the prelude: pattern_byte(), fill_pattern(), bind_loopback(),
+// env_fail(), now_ns().
+#pragma once
+#include <span>
+#include <string>
+
+#include "oracle/verdict.hpp"
+#include "program/program.hpp"
+
+namespace ringside {
+
+struct ObservationFault;
+
+// Writing one step's C code.
+class CEmit {
+ public:
+  CEmit(std::string& out, const Program& p, size_t step) : out_(out), p_(p), step_(step) {}
+  const Program& program() const { return p_; }
+  size_t step_index() const { return step_; }
+  // "fd_[3]" etc.
+  std::string fd(ResId r) const { return "fd_[" + std::to_string(r) + "]"; }
+  std::string origin(ResId r) const { return "origin_[" + std::to_string(r) + "]"; }
+  ResKind kind(ResId r) const { return p_.res(r).kind; }
+  // One line of C (indentation added).
+  CEmit& line(const std::string& code);
+
+ private:
+  std::string& out_;
+  const Program& p_;
+  size_t step_;
+};
+
+struct CStepEmitter {
+  Op op;
+  // Emits the system calls of step `s`, setting ret/value/masks_/data_ as the engine's
+  // Observation would.
+  void (*emit)(CEmit& e, const Step& s);
+  // C helpers the code needs, emitted once per program (or nullptr).
+  const char* support = nullptr;
+};
+
+// The tables: readiness steps (emit_c_ops.cpp), io_uring steps (emit_c_ops_uring.cpp),
+// readiness-wrapper steps (emit_c_ops_wrapper.cpp).
+std::span<const CStepEmitter> readiness_c_emitters();
+std::span<const CStepEmitter> uring_c_emitters();
+std::span<const CStepEmitter> wrapper_c_emitters();
+const CStepEmitter* c_emitter(Op op);
+
+struct EmitCInput {
+  const Program* program = nullptr;
+  Violation violation;  // the failure to check (from a failing run of the program)
+  std::string rule_summary;
+  const ObservationFault* fault = nullptr;  // re-applied in C if the failure was injected
+};
+
+// The C source, or "" with `error` set (an operation without an emitter, or a check the
+// reproducer cannot express).
+std::string emit_c(const EmitCInput& in, std::string& error);
+
+}  // namespace ringside

@@ -47,50 +47,53 @@ constexpr const char* kPrelude = R"C(#define _GNU_SOURCE
 #include <time.h>
 #include <unistd.h>
 
-static int fd_[NRES];
-static uint32_t origin_[NRES];
-static struct sockaddr_storage addr_[NRES];
-static socklen_t addrlen_[NRES];
-static unsigned long long written_[NRES]; /* bytes written per pattern stream (atomic) */
-static unsigned masks_[NMASKS];           /* readiness per operand or epoll token */
-static unsigned char *data_;              /* bytes the last read returned */
-static long datalen_;
-static long later_ret_[NSTEPS];
+/* Not every reproducer uses every helper. */
+#define MAYBE_UNUSED __attribute__((unused))
+
+static MAYBE_UNUSED int fd_[NRES];
+static MAYBE_UNUSED uint32_t origin_[NRES];
+static MAYBE_UNUSED struct sockaddr_storage addr_[NRES];
+static MAYBE_UNUSED socklen_t addrlen_[NRES];
+static MAYBE_UNUSED unsigned long long written_[NRES]; /* bytes written per pattern stream (atomic) */
+static MAYBE_UNUSED unsigned masks_[NMASKS];           /* readiness per operand or epoll token */
+static MAYBE_UNUSED unsigned char *data_;              /* bytes the last read returned */
+static MAYBE_UNUSED long datalen_;
+static MAYBE_UNUSED long later_ret_[NSTEPS];
 static char tmpdir_[] = "/tmp/ringside-repro.XXXXXX";
 static volatile int current_step_;
 
 /* The bytes ringside writes: a function of (stream, offset), so readers can be checked. */
-static unsigned char pattern_byte(uint32_t stream, uint64_t offset) {
+static MAYBE_UNUSED unsigned char pattern_byte(uint32_t stream, uint64_t offset) {
   uint64_t x = offset * 0x9E3779B97F4A7C15ull + (uint64_t)stream * 0xD1B54A32D192ED03ull;
   return (unsigned char)((x >> 56) ^ (x >> 29) ^ offset);
 }
 
-static void fill_pattern(uint32_t stream, uint64_t offset, unsigned char *p, size_t n) {
+static MAYBE_UNUSED void fill_pattern(uint32_t stream, uint64_t offset, unsigned char *p, size_t n) {
   for (size_t i = 0; i < n; ++i) p[i] = pattern_byte(stream, offset + i);
 }
 
-static void cleanup(void) { rmdir(tmpdir_); }
+static MAYBE_UNUSED void cleanup(void) { rmdir(tmpdir_); }
 
-static void env_fail(const char *what) {
+static MAYBE_UNUSED void env_fail(const char *what) {
   fprintf(stderr, "repro: step %d: %s: %s (the environment, not a deviation)\n", current_step_, what, strerror(errno));
   cleanup();
   exit(2);
 }
 
-static unsigned char *scratch(size_t n) {
+static MAYBE_UNUSED unsigned char *scratch(size_t n) {
   unsigned char *p = malloc(n < 8 ? 8 : n);
   if (!p) env_fail("malloc");
   return p;
 }
 
-static int64_t now_ns(void) {
+static MAYBE_UNUSED int64_t now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* 127.0.0.1 / ::1 port 0, or a unique abstract AF_UNIX name. */
-static void bind_loopback(int fd, int family, int r) {
+static MAYBE_UNUSED void bind_loopback(int fd, int family, int r) {
   struct sockaddr_storage *a = &addr_[r];
   memset(a, 0, sizeof *a);
   if (family == 0) {
@@ -121,7 +124,7 @@ static pthread_mutex_t mu_ = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv_ = PTHREAD_COND_INITIALIZER;
 static pthread_t helper_;
 
-static void *helper_main(void *arg) {
+static MAYBE_UNUSED void *helper_main(void *arg) {
   (void)arg;
   for (int next = 0;; ++next) {
     pthread_mutex_lock(&mu_);
@@ -145,7 +148,7 @@ static void *helper_main(void *arg) {
   return NULL;
 }
 
-static void post_later(int step, long delay_us) {
+static MAYBE_UNUSED void post_later(int step, long delay_us) {
   if (!helper_started_) {
     if (pthread_create(&helper_, NULL, helper_main, NULL) != 0) env_fail("pthread_create");
     helper_started_ = 1;
@@ -158,14 +161,14 @@ static void post_later(int step, long delay_us) {
   pthread_mutex_unlock(&mu_);
 }
 
-static void join_later(void) {
+static MAYBE_UNUSED void join_later(void) {
   pthread_mutex_lock(&mu_);
   while (done_jobs_ < njobs_) pthread_cond_wait(&cv_, &mu_);
   pthread_mutex_unlock(&mu_);
 }
 
 /* A step that never returns: the kernel hung it. */
-static void on_alarm(int sig) {
+static MAYBE_UNUSED void on_alarm(int sig) {
   (void)sig;
   static const char msg[] = "repro: a step is still blocked after 30s\n";
   if (write(2, msg, sizeof msg - 1) < 0) {
@@ -301,7 +304,7 @@ std::string emit_c(const EmitCInput& in, std::string& error) {
   out += kPrelude;
   for (const CStepEmitter* e : used)
     if (e->support) out += e->support;
-  out += "\nstatic int data_matches(uint32_t stream, uint64_t offset) {\n"
+  out += "\nstatic MAYBE_UNUSED int data_matches(uint32_t stream, uint64_t offset) {\n"
          "  for (long k = 0; k < datalen_; ++k)\n"
          "    if (data_[k] != pattern_byte(stream, offset + (uint64_t)k)) return 0;\n"
          "  return 1;\n}\n";

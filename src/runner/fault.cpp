@@ -46,10 +46,23 @@ bool so_error_zero(const Program& p, size_t i, Observation& o) {
 }
 std::string_view so_error_zero_c(const Program&, const Step& s) { return s.op == Op::SockError ? "value = 0;" : ""; }
 
+// epoll_wait loses the first event it reports: a lost wakeup.
+bool epoll_drop_first(const Program& p, size_t i, Observation& o) {
+  if (p.steps[i].op != Op::EpollWait || o.ret <= 0 || o.events.empty()) return false;
+  o.events.erase(o.events.begin());
+  o.ret -= 1;
+  return true;
+}
+std::string_view epoll_drop_first_c(const Program&, const Step& s) {
+  return s.op == Op::EpollWait ? "if (ret > 0) { masks_[evs[0].data.u64] = 0; ret -= 1; }" : "";
+}
+
 constexpr ObservationFault kFaults[] = {
     {"read-short", "a stream read that returned n > 1 bytes reports n - 1", read_short, read_short_c},
     {"poll-drop-out", "poll never reports POLLOUT", poll_drop_out, poll_drop_out_c},
     {"so-error-zero", "getsockopt(SO_ERROR) always reads 0", so_error_zero, so_error_zero_c},
+    {"epoll-drop-first", "epoll_wait loses the first event it reports (a lost wakeup)", epoll_drop_first,
+     epoll_drop_first_c},
 };
 
 }  // namespace

@@ -1,0 +1,337 @@
+// Fuzzing: the byte codec (total decode, round trip), the generator, the executor's
+// reuse and guard, shrinking, the C reproducer (compiled and run), the campaign.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+
+#include "fuzzing/campaign.hpp"
+#include "fuzzing/codec.hpp"
+#include "fuzzing/emit_c.hpp"
+#include "fuzzing/executor.hpp"
+#include "fuzzing/shrink.hpp"
+#include "gen/generator.hpp"
+#include "program/script.hpp"
+#include "runner/fault.hpp"
+#include "runner/suite.hpp"
+
+using namespace ringside;
+
+namespace {
+
+Program parse(const std::string& text) {
+  auto r = parse_script(text, "test.scn");
+  INFO((r.ok() ? "" : r.error->text()));
+  REQUIRE(r.ok());
+  return r.program;
+}
+
+Bytes random_bytes(std::mt19937_64& rng) {
+  Bytes b(rng() % 200);
+  for (auto& c : b) c = static_cast<uint8_t>(rng() % 3 == 0 ? rng() % 8 : rng());
+  return b;
+}
+
+size_t open_fds() {
+  size_t n = 0;
+  for (auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    (void)e;
+    ++n;
+  }
+  return n;
+}
+
+// A private directory removed at the end of the test.
+struct ScratchDir {
+  std::string path;
+  ScratchDir() {
+    path = std::filesystem::temp_directory_path() / "ringside-fuzztest-XXXXXX";
+    REQUIRE(mkdtemp(path.data()));
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+// Compiles C source with the system compiler and liburing; runs it; returns its exit
+// status (or -1 if it did not compile).
+int compile_and_run(const ScratchDir& dir, const std::string& name, const std::string& c) {
+  std::string src = dir.path + "/" + name + ".c", bin = dir.path + "/" + name;
+  std::ofstream(src) << c;
+  std::string cc = std::string(RINGSIDE_C_COMPILER) + " -Wall -Wextra -Werror -o " + bin + " " + src + " -luring 2>&1";
+  if (std::system(cc.c_str()) != 0) return -1;
+  int st = std::system((bin + " >/dev/null 2>&1").c_str());
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+}  // namespace
+
+TEST_CASE("decode is total: any bytes give a valid program within the fuzz limits", "[fuzz][codec]") {
+  std::mt19937_64 rng(7);
+  size_t nonempty = 0;
+  for (int i = 0; i < 20000; ++i) {
+    Bytes b = random_bytes(rng);
+    Program p = decode_program(b);
+    INFO(print_script(p));
+    REQUIRE(validate(p).empty());
+    REQUIRE(check_fuzz_limits(p, FuzzLimits{}).empty());
+    if (!p.steps.empty()) ++nonempty;
+  }
+  CHECK(nonempty > 15000);
+}
+
+TEST_CASE("decode(encode(p)) == p for decoded and generated programs", "[fuzz][codec][property]") {
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 5000; ++i) {
+    Program p = decode_program(random_bytes(rng));
+    Bytes b;
+    std::string err;
+    REQUIRE(encode_program(p, FuzzLimits{}, b, err));
+    INFO(print_script(p));
+    REQUIRE(decode_program(b) == p);
+  }
+  GenOptions go = fuzz_gen_options();
+  for (uint64_t seed = 1; seed <= 3000; ++seed) {
+    Program p = generate_program(seed, go);
+    Bytes b;
+    std::string err;
+    INFO("seed " << seed << "\n" << print_script(p) << err);
+    REQUIRE(encode_program(p, FuzzLimits{}, b, err));
+    REQUIRE(decode_program(b) == canonical(p));
+  }
+}
+
+TEST_CASE("the scenarios within the fuzz limits round-trip through bytes (up to names)", "[fuzz][codec][suite]") {
+  std::optional<ScriptError> err;
+  auto suite = parse_all(embedded_scenarios(), err);
+  REQUIRE_FALSE(err);
+  size_t encoded = 0;
+  for (const auto& s : suite) {
+    Bytes b;
+    std::string why;
+    if (!encode_program(s.program, FuzzLimits{}, b, why)) {
+      INFO(s.source.path << ": " << why);
+      CHECK_FALSE(check_fuzz_limits(s.program, FuzzLimits{}).empty());  // only limits may refuse one
+      continue;
+    }
+    ++encoded;
+    INFO(s.source.path);
+    CHECK(decode_program(b) == canonical(s.program));
+  }
+  CHECK(encoded * 10 >= suite.size() * 8);  // most of the suite seeds the corpus
+}
+
+TEST_CASE("encode refuses what bytes cannot say, with the step and the reason", "[fuzz][codec]") {
+  Bytes b;
+  std::string err;
+  CHECK_FALSE(encode_program(parse("ep = epoll\nepoll_wait ep timeout=5s\n"), FuzzLimits{}, b, err));
+  CHECK(err.find("step 2") == 0);
+  CHECK(err.find("timeout") != std::string::npos);
+  CHECK_FALSE(encode_program(parse("e = eventfd\nep = epoll\nepoll_add ep e 0x8\n"), FuzzLimits{}, b, err));
+  CHECK(err.find("events") != std::string::npos);
+}
+
+TEST_CASE("generated programs are valid, obey the fuzz limits, and use every operation", "[fuzz][gen]") {
+  GenOptions go = fuzz_gen_options();
+  std::map<Op, size_t> used;
+  size_t later = 0;
+  for (uint64_t seed = 1; seed <= 5000; ++seed) {
+    Program p = generate_program(seed, go);
+    INFO("seed " << seed << "\n" << print_script(p));
+    REQUIRE(validate(p).empty());
+    REQUIRE(check_fuzz_limits(p, FuzzLimits{}).empty());
+    for (const auto& s : p.steps) {
+      ++used[s.op];
+      later += s.later;
+    }
+  }
+  for (const auto& spec : all_ops()) {
+    INFO("operation " << spec.name);
+    CHECK(used[spec.op] > 0);  // ops added to the tables are generated without more work
+  }
+  CHECK(later > 300);
+}
+
+TEST_CASE("without_steps drops what depends on a dropped step and renumbers", "[fuzz][shrink]") {
+  Program p = parse("r, w = pipe nonblock\ne = eventfd\nwrite w 10\nread r 10\nwrite e 1\n");
+  Program q = without_steps(p, {true});
+  REQUIRE(validate(q).empty());
+  REQUIRE(q.steps.size() == 2);
+  CHECK(print_script(q) == "e = eventfd\nwrite e 1\n");
+  CHECK(q.res(0).created_by == 0);
+}
+
+TEST_CASE("behaviour signatures repeat for a program that behaves alike", "[fuzz][kernel]") {
+  Program p = parse("r, w = pipe nonblock\nwrite w 10\nread r 100\nread r 1\nclose w\nread r 1\n");
+  Executor ex;
+  REQUIRE(ex.run(p).verdict == Verdict::Pass);
+  auto first = ex.signatures();
+  REQUIRE(first.size() == p.steps.size());
+  REQUIRE(ex.run(p).verdict == Verdict::Pass);
+  CHECK(ex.signatures() == first);
+  // Distinct outcomes of the same operation are distinct behaviours (10 bytes, EAGAIN, 0).
+  CHECK(std::set<uint64_t>{first[2], first[3], first[5]}.size() == 3);
+}
+
+TEST_CASE("the guard ends a program before a step that could only wait", "[fuzz][kernel]") {
+  Executor ex;
+  const ScenarioResult& r = ex.run(parse("a, b = socketpair unix_stream\nread b 10\nwrite a 1\n"));
+  CHECK(r.verdict == Verdict::Pass);
+  CHECK(ex.stopped_early());
+  CHECK(r.steps_run == 1);
+  // Data on its way (a `later` write) makes the same read fine.
+  const ScenarioResult& r2 = ex.run(parse("a, b = socketpair unix_stream\nlater 1ms write a 10\nread b 10\n"));
+  CHECK(r2.verdict == Verdict::Pass);
+  CHECK_FALSE(ex.stopped_early());
+}
+
+TEST_CASE("one engine runs thousands of programs without leaking fds or files", "[fuzz][kernel]") {
+  ScratchDir dir;
+  ExecOptions eo;
+  eo.temp_base = dir.path;
+  Executor ex(eo);
+  GenOptions go = fuzz_gen_options();
+  for (uint64_t seed = 1; seed <= 200; ++seed) ex.run(generate_program(seed, go));  // warm up
+  size_t before = open_fds();
+  std::map<Verdict, size_t> verdicts;
+  for (uint64_t seed = 1000; seed < 3000; ++seed) ++verdicts[ex.run(generate_program(seed, go)).verdict];
+  CHECK(open_fds() == before);
+  CHECK(verdicts[Verdict::Fail] == 0);
+  CHECK(verdicts[Verdict::Error] == 0);
+  size_t files = 0;
+  for (auto& e : std::filesystem::recursive_directory_iterator(dir.path))
+    if (e.is_regular_file()) ++files;
+  CHECK(files == 0);
+}
+
+TEST_CASE("shrinking keeps the rule and drops what does not matter", "[fuzz][shrink][kernel]") {
+  ExecOptions eo;
+  eo.fault = observation_fault("read-short");
+  REQUIRE(eo.fault);
+  Executor ex(eo);
+  Program p = parse(
+      "e = eventfd nonblock\nep = epoll\nl = listen tcp4\nr, w = pipe nonblock\nwrite e 5\nepoll_add ep e in\n"
+      "write w 100\nepoll_wait ep\nread r 100\nread e 8\n");
+  ProgramRunner run = [&](const Program& q) { return ex.run(q); };
+  ShrinkResult sr = shrink_program(p, "stream.read.count", run);
+  REQUIRE(sr.reproduced);
+  INFO(print_script(sr.program));
+  CHECK(sr.program.steps.size() <= 3);
+  CHECK(sr.failure.rule_id == "stream.read.count");
+  CHECK(reproduce_count(sr.program, "stream.read.count", run, 5) == 5);
+}
+
+TEST_CASE("C reproducers compile, fail with the fault re-applied and pass without it", "[fuzz][emitc][kernel]") {
+  ScratchDir dir;
+  struct Case {
+    const char* fault;
+    const char* script;
+  };
+  const Case cases[] = {
+      {"read-short", "r, w = pipe nonblock\nwrite w 100\nread r 100\n"},
+      {"poll-drop-out", "e = eventfd nonblock\npoll e events=out\n"},
+      {"so-error-zero", "p = closed_port tcp4\nc = socket tcp4 nonblock\nconnect c p\npoll c events=out timeout=1s\n"
+                        "sockerr c\n"},
+      {"epoll-drop-first", "e = eventfd nonblock\nep = epoll\nepoll_add ep e out\nepoll_wait ep\n"},
+      {"read-short", "a, b = socketpair unix_stream nonblock\nlater 1ms write a 100\njoin\nread b 100\n"},
+      {"read-short", "a, b = socketpair unix_stream nonblock\nwrite a 100\nf = file size=10\nread f 10\ndrain b\n"},
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    Program p = parse(c.script);
+    ExecOptions eo;
+    eo.fault = observation_fault(c.fault);
+    REQUIRE(eo.fault);
+    Executor ex(eo);
+    std::optional<ScenarioResult> fail;
+    for (int k = 0; k < 20 && !fail; ++k)
+      if (const auto& r = ex.run(p); r.verdict == Verdict::Fail) fail = r;
+    INFO(c.fault << "\n" << c.script);
+    REQUIRE(fail);
+    REQUIRE(fail->violation);
+    EmitCInput in;
+    in.program = &p;
+    in.violation = *fail->violation;
+    in.fault = eo.fault;
+    std::string err;
+    std::string with_fault = emit_c(in, err);
+    INFO(err);
+    REQUIRE_FALSE(with_fault.empty());
+    in.fault = nullptr;  // the same check on the kernel as it is: no deviation
+    std::string as_is = emit_c(in, err);
+    REQUIRE_FALSE(as_is.empty());
+    std::string name = "repro" + std::to_string(n++);
+    INFO(with_fault);
+    CHECK(compile_and_run(dir, name + "f", with_fault) == 1);
+    CHECK(compile_and_run(dir, name, as_is) == 0);
+  }
+}
+
+TEST_CASE("an operation without C code is a clear 'not supported' error", "[fuzz][emitc]") {
+  GenOptions go = fuzz_gen_options();
+  for (const auto& spec : all_ops()) {
+    if (c_emitter(spec.op)) continue;
+    // Find a program with this operation, cut after it, and ask for C.
+    for (uint64_t seed = 1; seed < 20000; ++seed) {
+      Program p = generate_program(seed, go);
+      auto it = std::find_if(p.steps.begin(), p.steps.end(), [&](const Step& s) { return s.op == spec.op; });
+      if (it == p.steps.end()) continue;
+      Violation v;
+      v.step = static_cast<size_t>(it - p.steps.begin());
+      v.allowed.what = Judged::Ret;
+      v.allowed.ranges = {{0, 0}};
+      EmitCInput in;
+      in.program = &p;
+      in.violation = v;
+      std::string err;
+      CHECK(emit_c(in, err).empty());
+      CHECK(err.find("'" + std::string(spec.name) + "' is not supported by --emit-c yet") != std::string::npos);
+      break;
+    }
+  }
+  // A check the C program cannot make is refused, not guessed.
+  Program p = parse("e = eventfd\n");
+  EmitCInput in;
+  in.program = &p;
+  std::string err;
+  CHECK(emit_c(in, err).empty());
+  CHECK(err.find("cannot be expressed") != std::string::npos);
+}
+
+TEST_CASE("the campaign finds an injected fault from nothing and names the program by its seed", "[fuzz][campaign][kernel]") {
+  CampaignOptions co;
+  co.seed = 3;
+  co.seconds = 120;
+  co.max_execs = 50000;
+  co.jobs = 1;
+  co.progress_every = 0;
+  co.fault = observation_fault("poll-drop-out");
+  CampaignResult res = run_campaign(co);
+  REQUIRE(res.failure);
+  CHECK_FALSE(res.failure->crashed);
+  CHECK(res.failure->result.verdict == Verdict::Fail);
+  CHECK(generate_program(res.failure->program_seed, co.gen) == res.failure->program);
+  CHECK(res.stats.behaviours > 0);
+}
+
+TEST_CASE("a short campaign on the kernel as it is finds nothing", "[fuzz][campaign][kernel]") {
+  CampaignOptions co;
+  co.seed = 12345;
+  co.seconds = 120;
+  co.max_execs = 3000;
+  co.jobs = 2;
+  co.progress_every = 0;
+  CampaignResult res = run_campaign(co);
+  INFO((res.failure ? print_script(res.failure->program) + res.failure->result.reason : std::string()));
+  CHECK_FALSE(res.failure);
+  CHECK(res.stats.execs >= 3000);
+  CHECK(res.stats.errors == 0);
+  CHECK(res.stats.behaviours > 500);
+}

@@ -17,6 +17,7 @@
 #include "fuzzing/executor.hpp"
 #include "fuzzing/shrink.hpp"
 #include "gen/generator.hpp"
+#include "program/pattern.hpp"
 #include "program/script.hpp"
 #include "runner/fault.hpp"
 #include "runner/suite.hpp"
@@ -157,6 +158,18 @@ TEST_CASE("generated programs are valid, obey the fuzz limits, and use every ope
     CHECK(used[spec.op] > 0);  // ops added to the tables are generated without more work
   }
   CHECK(later > 300);
+}
+
+TEST_CASE("the fast pattern fill and check agree with pattern_byte", "[fuzz][pattern]") {
+  std::vector<std::byte> buf(10000);
+  for (uint32_t stream : {0u, 7u, 65535u})
+    for (uint64_t off : {uint64_t{0}, uint64_t{4095}, uint64_t{1} << 40}) {
+      fill_pattern(stream, off, buf.data(), buf.size());
+      for (size_t k = 0; k < buf.size(); ++k) REQUIRE(static_cast<uint8_t>(buf[k]) == pattern_byte(stream, off + k));
+      std::string_view data(reinterpret_cast<const char*>(buf.data()), buf.size());
+      CHECK(first_mismatch(stream, off, data) == std::string_view::npos);
+      CHECK(first_mismatch(stream, off + 1, data) != std::string_view::npos);
+    }
 }
 
 TEST_CASE("without_steps drops what depends on a dropped step and renumbers", "[fuzz][shrink]") {

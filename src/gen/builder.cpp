@@ -12,12 +12,16 @@ bool disturbs_later(Op op) {
   return op == Op::Close || op == Op::Shutdown || op == Op::Fill || op == Op::SetNonblock || op == Op::Connect;
 }
 
-// Steps that only watch readiness: they may use a description a pending `later` step
-// acts on. Any other step (a read sharing a file offset, a write sharing a stream
-// offset, and every operation added later until it is listed here) may not.
-bool only_watches(Op op) {
-  return op == Op::EpollAdd || op == Op::EpollMod || op == Op::EpollDel || op == Op::EpollWait || op == Op::Poll ||
-         op == Op::Select;
+// Steps that may use a description a pending `later` step acts on: those that only
+// watch readiness, and reads of what arrives (the race the later step is there for),
+// except on regular files, whose offset a later write moves. Any other step (a write
+// sharing the stream offset, and every operation added later until it is listed here)
+// may not.
+bool may_share_with_later(Op op, ResKind kind) {
+  if (op == Op::EpollAdd || op == Op::EpollMod || op == Op::EpollDel || op == Op::EpollWait || op == Op::Poll ||
+      op == Op::Select)
+    return true;
+  return (op == Op::Read || op == Op::Drain) && kind != ResKind::File;
 }
 
 std::string param_limit(const ParamSpec& ps, int64_t v, const FuzzLimits& l) {
@@ -27,7 +31,7 @@ std::string param_limit(const ParamSpec& ps, int64_t v, const FuzzLimits& l) {
   };
   switch (ps.type) {
     case ParamType::Size:
-      return range(0, l.max_size);
+      return range(ps.name == "chunk" ? l.min_chunk : 0, l.max_size);
     case ParamType::Ms:
       return range(-1, l.max_wait_ms);
     case ParamType::Dur:
@@ -79,10 +83,10 @@ std::string ProgramBuilder::policy(const Step& s) const {
     return "`later` delay must be at most " + std::to_string(l.max_delay_us) + "us when fuzzing";
   if (!s.later && !busy_.empty()) {
     if (disturbs_later(s.op)) return "'" + std::string(spec.name) + "' while a `later` step is pending";
-    if (!only_watches(s.op))
-      for (ResId r : s.ins)
-        if (std::find(busy_.begin(), busy_.end(), root(r)) != busy_.end())
-          return "'" + std::string(spec.name) + "' on a resource a pending `later` step acts on";
+    for (ResId r : s.ins)
+      if (!may_share_with_later(s.op, prog_.res(r).kind) &&
+          std::find(busy_.begin(), busy_.end(), root(r)) != busy_.end())
+        return "'" + std::string(spec.name) + "' on a resource a pending `later` step acts on";
   }
   return {};
 }

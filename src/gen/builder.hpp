@@ -20,6 +20,8 @@ struct FuzzLimits {
   size_t max_steps = 48;
   size_t max_resources = 24;
   int64_t max_size = 256 * 1024;  // size parameters (read/write n, file size, chunks)
+  int64_t min_chunk = 1024;       // chunk parameters (fill/drain: a chunk of 1 on TCP is
+                                  // millions of system calls)
   int64_t max_wait_ms = 1000;     // timeouts (-1, infinite, is allowed: the runner guards it)
   int64_t max_delay_us = 5000;    // `later` delays and duration parameters
   int64_t max_int = 64;           // plain integers (backlog, maxevents, eventfd init)

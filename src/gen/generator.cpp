@@ -62,6 +62,8 @@ class Gen {
         return ps.name == "nonblock" ? (o_.allow_blocking ? chance(0.7) : 1) : chance(0.2);
       case ParamType::Size: {
         static constexpr int64_t kSizes[] = {1, 7, 64, 100, 1000, 4096, 5000, 65536};
+        static constexpr int64_t kChunks[] = {1024, 4096, 5000, 65536};
+        if (ps.name == "chunk") return kChunks[pick(std::size(kChunks))];
         return kSizes[pick(std::size(kSizes))];
       }
       case ParamType::Ms:

@@ -69,7 +69,9 @@ static MAYBE_UNUSED unsigned char pattern_byte(uint32_t stream, uint64_t offset)
 }
 
 static MAYBE_UNUSED void fill_pattern(uint32_t stream, uint64_t offset, unsigned char *p, size_t n) {
-  for (size_t i = 0; i < n; ++i) p[i] = pattern_byte(stream, offset + i);
+  /* pattern_byte(stream, offset + i), with the multiplications hoisted out of the loop */
+  uint64_t x = offset * 0x9E3779B97F4A7C15ull + (uint64_t)stream * 0xD1B54A32D192ED03ull;
+  for (size_t i = 0; i < n; ++i, x += 0x9E3779B97F4A7C15ull) p[i] = (unsigned char)((x >> 56) ^ (x >> 29) ^ (offset + i));
 }
 
 static MAYBE_UNUSED void cleanup(void) { rmdir(tmpdir_); }
@@ -117,20 +119,20 @@ static MAYBE_UNUSED void bind_loopback(int fd, int family, int r) {
 }
 
 /* `later` steps: one helper thread runs them in order, each after its delay. */
-static long run_later(int step);
+static long (*later_fn_)(int step);
 static struct { int step; int64_t start_ns; } jobs_[NSTEPS];
-static int njobs_, done_jobs_, helper_started_;
+static int njobs_, done_jobs_, next_job_, helper_started_;
 static pthread_mutex_t mu_ = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv_ = PTHREAD_COND_INITIALIZER;
 static pthread_t helper_;
 
 static MAYBE_UNUSED void *helper_main(void *arg) {
   (void)arg;
-  for (int next = 0;; ++next) {
+  for (;;) {
     pthread_mutex_lock(&mu_);
-    while (next == njobs_) pthread_cond_wait(&cv_, &mu_);
-    int step = jobs_[next].step;
-    int64_t start = jobs_[next].start_ns;
+    while (next_job_ == njobs_) pthread_cond_wait(&cv_, &mu_);
+    int step = jobs_[next_job_].step;
+    int64_t start = jobs_[next_job_].start_ns;
     pthread_mutex_unlock(&mu_);
     int64_t wait = start - now_ns();
     if (wait > 0) {
@@ -138,10 +140,11 @@ static MAYBE_UNUSED void *helper_main(void *arg) {
       while (nanosleep(&ts, &ts) != 0) {
       }
     }
-    long ret = run_later(step);
+    long ret = later_fn_(step);
     pthread_mutex_lock(&mu_);
     later_ret_[step] = ret;
     ++done_jobs_;
+    ++next_job_;
     pthread_cond_broadcast(&cv_);
     pthread_mutex_unlock(&mu_);
   }
@@ -233,6 +236,30 @@ std::string c_string(const std::string& s) {
   return out + "\"";
 }
 
+// One step's system calls (and the injected fault's distortion, if any).
+void emit_step_code(const Program& p, size_t i, const ObservationFault* fault, std::string& o) {
+  const Step& s = p.steps[i];
+  CEmit ce(o, p, i);
+  c_emitter(s.op)->emit(ce, s);
+  if (fault) {
+    std::string_view f = fault->c_code(p, s);
+    if (!f.empty()) ce.line("/* injected fault " + std::string(fault->name) + " */ " + std::string(f));
+  }
+}
+
+// The function the helper thread calls for the program's `later` steps (of the first
+// `steps` steps).
+std::string later_function(const std::string& name, const Program& p, size_t steps, const ObservationFault* fault) {
+  std::string out = "\nstatic long " + name + "(int step) {\n  switch (step) {\n";
+  for (size_t i = 0; i < p.steps.size() && i < steps; ++i) {
+    if (!p.steps[i].later) continue;
+    out += "  case " + std::to_string(i) + ": {\n    long ret = 0, value = 0;\n";
+    emit_step_code(p, i, fault, out);
+    out += "    (void)value;\n    return ret;\n  }\n";
+  }
+  return out + "  default:\n    return 0;\n  }\n}\n";
+}
+
 std::string c_comment(std::string s) {
   for (size_t p; (p = s.find("*/")) != std::string::npos;) s.replace(p, 2, "* /");
   return s;
@@ -309,25 +336,8 @@ std::string emit_c(const EmitCInput& in, std::string& error) {
          "    if (data_[k] != pattern_byte(stream, offset + (uint64_t)k)) return 0;\n"
          "  return 1;\n}\n";
 
-  auto step_code = [&](size_t i, std::string& o) {
-    const Step& s = p.steps[i];
-    CEmit ce(o, p, i);
-    c_emitter(s.op)->emit(ce, s);
-    if (in.fault) {
-      std::string_view f = in.fault->c_code(p, s);
-      if (!f.empty()) ce.line("/* injected fault " + std::string(in.fault->name) + " */ " + std::string(f));
-    }
-  };
-
-  // `later` steps run on the helper thread.
-  out += "\nstatic long run_later(int step) {\n  switch (step) {\n";
-  for (size_t i = 0; i < p.steps.size() && i <= last; ++i) {
-    if (!p.steps[i].later) continue;
-    out += "  case " + std::to_string(i) + ": {\n    long ret = 0, value = 0;\n";
-    step_code(i, out);
-    out += "    (void)value;\n    return ret;\n  }\n";
-  }
-  out += "  default:\n    return 0;\n  }\n}\n";
+  auto step_code = [&](size_t i, std::string& o) { emit_step_code(p, i, in.fault, o); };
+  out += later_function("run_later", p, last + 1, in.fault);
 
   std::string fail_block = "      fprintf(stderr, \"DEVIATION %s: %s\\n  observed %lld, allowed: %s\\n\", " +
                            c_string(std::string(rl.id)) + ", " + c_string(where) + ", (long long)(" +
@@ -337,7 +347,7 @@ std::string emit_c(const EmitCInput& in, std::string& error) {
   };
 
   out += "\nint main(void) {\n";
-  out += "  signal(SIGPIPE, SIG_IGN);\n  signal(SIGALRM, on_alarm);\n  alarm(30);\n";
+  out += "  signal(SIGPIPE, SIG_IGN);\n  signal(SIGALRM, on_alarm);\n  alarm(30);\n  later_fn_ = run_later;\n";
   out += "  for (int r = 0; r < NRES; ++r) fd_[r] = -1;\n";
   out += "  if (!mkdtemp(tmpdir_)) env_fail(\"mkdtemp\");\n";
   for (size_t i = 0; i < p.steps.size() && i <= last; ++i) {
@@ -356,6 +366,69 @@ std::string emit_c(const EmitCInput& in, std::string& error) {
     out += "    (void)ret;\n    (void)value;\n  }\n";
   }
   out += "  printf(\"no deviation: " + std::string(rl.id) + " held (the observation was in the allowed set)\\n\");\n";
+  out += "  cleanup();\n  return 0;\n}\n";
+  return out;
+}
+
+std::string emit_c_bench(const std::vector<BenchProgram>& programs, unsigned rounds, std::string& error) {
+  size_t nres = 1, nsteps = 1;
+  for (const auto& bp : programs) {
+    nres = std::max(nres, bp.program->resources.size());
+    nsteps = std::max(nsteps, bp.program->steps.size());
+    for (size_t i = 0; i < bp.steps && i < bp.program->steps.size(); ++i)
+      if (!c_emitter(bp.program->steps[i].op)) {
+        error = "'" + std::string(bp.program->steps[i].spec().name) + "' is not supported by --emit-c yet";
+        return {};
+      }
+  }
+  std::string out = "/* Bare system calls of " + std::to_string(programs.size()) +
+                    " programs, emitted by the ringside fuzz benchmark. */\n";
+  out += "#define NRES " + std::to_string(nres) + "\n#define NMASKS " + std::to_string(std::max<size_t>(nres, 64)) +
+         "\n#define NSTEPS " + std::to_string(nsteps) + "\n#define HANG_EXIT 3\n";
+  out += kPrelude;
+  std::set<const CStepEmitter*> support;
+  for (const auto& bp : programs)
+    for (size_t i = 0; i < bp.steps && i < bp.program->steps.size(); ++i) support.insert(c_emitter(bp.program->steps[i].op));
+  for (const CStepEmitter* e : support)
+    if (e->support) out += e->support;
+  out += R"C(
+/* The engine's end of a program: join the helper, close every fd still open. */
+static void finish_program(void) {
+  join_later();
+  pthread_mutex_lock(&mu_);
+  njobs_ = done_jobs_ = next_job_ = 0;
+  pthread_mutex_unlock(&mu_);
+  for (int r = 0; r < NRES; ++r) {
+    if (fd_[r] >= 0) close(fd_[r]);
+    fd_[r] = -1;
+    written_[r] = 0;
+  }
+}
+)C";
+  for (size_t k = 0; k < programs.size(); ++k) {
+    const Program& p = *programs[k].program;
+    size_t steps = std::min(programs[k].steps, p.steps.size());
+    std::string name = "p" + std::to_string(k);
+    out += later_function("later_" + name, p, steps, nullptr);
+    out += "\nstatic void run_" + name + "(void) {\n  later_fn_ = later_" + name + ";\n";
+    for (size_t i = 0; i < steps; ++i) {
+      out += "  {\n    long ret = 0, value = 0;\n";
+      if (p.steps[i].later) out += "    post_later(" + std::to_string(i) + ", " + std::to_string(p.steps[i].delay_us) + "L);\n";
+      else emit_step_code(p, i, nullptr, out);
+      out += "    (void)ret;\n    (void)value;\n  }\n";
+    }
+    out += "  finish_program();\n}\n";
+  }
+  out += "\nstatic void (*const programs_[])(void) = {\n";
+  for (size_t k = 0; k < programs.size(); ++k) out += "    run_p" + std::to_string(k) + ",\n";
+  out += "};\n\nint main(void) {\n  signal(SIGPIPE, SIG_IGN);\n  signal(SIGALRM, on_alarm);\n";
+  out += "  for (int r = 0; r < NRES; ++r) fd_[r] = -1;\n  if (!mkdtemp(tmpdir_)) env_fail(\"mkdtemp\");\n";
+  out += "  size_t n = sizeof programs_ / sizeof programs_[0];\n";
+  out += "  alarm(600);\n  int64_t t0 = now_ns();\n";
+  out += "  for (int round = 0; round < " + std::to_string(rounds) + "; ++round)\n";
+  out += "    for (size_t k = 0; k < n; ++k) programs_[k]();\n";
+  out += "  int64_t t1 = now_ns();\n";
+  out += "  printf(\"programs %zu seconds %.6f\\n\", n * " + std::to_string(rounds) + ", (double)(t1 - t0) / 1e9);\n";
   out += "  cleanup();\n  return 0;\n}\n";
   return out;
 }

@@ -20,6 +20,7 @@
 #pragma once
 #include <span>
 #include <string>
+#include <vector>
 
 #include "oracle/verdict.hpp"
 #include "program/program.hpp"
@@ -73,5 +74,15 @@ struct EmitCInput {
 // The C source, or "" with `error` set (an operation without an emitter, or a check the
 // reproducer cannot express).
 std::string emit_c(const EmitCInput& in, std::string& error);
+
+// For the fuzz benchmark: one C program that runs the first `steps` steps of each
+// program `rounds` times with no checks, closing each program's fds after it (as the
+// engine does), and prints "programs N seconds S": the bare system calls of the same
+// programs.
+struct BenchProgram {
+  const Program* program;
+  size_t steps;
+};
+std::string emit_c_bench(const std::vector<BenchProgram>& programs, unsigned rounds, std::string& error);
 
 }  // namespace ringside

@@ -142,7 +142,10 @@ void dup_(CEmit& e, const Step& s) {
   e.line("ret = f;");
 }
 
-void close_(CEmit& e, const Step& s) { e.line("ret = close(" + e.fd(s.ins[0]) + ") == 0 ? 0 : -errno;"); }
+void close_(CEmit& e, const Step& s) {
+  e.line("ret = close(" + e.fd(s.ins[0]) + ") == 0 ? 0 : -errno;");
+  e.line(e.fd(s.ins[0]) + " = -1;");
+}
 
 void write_(CEmit& e, const Step& s) {
   ResId r = s.ins[0];

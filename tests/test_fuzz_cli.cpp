@@ -109,10 +109,11 @@ TEST_CASE("shrink writes a smaller scenario that still fails, and repro emits C"
 
 TEST_CASE("corpus writes one file per scenario and a dictionary", "[cli][fuzz]") {
   Dir d;
-  auto r = ringside("corpus --out " + d.path + "/c --dict " + d.path + "/d.dict");
+  auto r = ringside("corpus --out " + d.path + "/c --dict " + d.path + "/d.dict --script-dict " + d.path + "/s.dict");
   CHECK(r.status == 0);
   size_t n = 0;
   for (auto& e : std::filesystem::directory_iterator(d.path + "/c")) n += e.path().extension() == ".bin";
   CHECK(n >= 40);
   CHECK(std::filesystem::file_size(d.path + "/d.dict") > 100);
+  CHECK(std::filesystem::file_size(d.path + "/s.dict") > 100);
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <set>
 
 #include "cli/fuzz_options.hpp"
 #include "fuzzing/codec.hpp"
@@ -59,15 +60,47 @@ std::string dictionary() {
   return d;
 }
 
+// Words of the script language, for ringside_fuzz_parser (its corpus is scenarios/).
+std::string script_dictionary() {
+  std::set<std::string> words = {"purpose:", "tags:", "requires:", "via:", "later", "=", ",", "|", "#", "\n",
+                                 "1ms", "-1", "64k", "1M"};
+  for (const auto& spec : all_ops()) {
+    words.insert(std::string(spec.name));
+    for (const auto& p : spec.params) {
+      words.insert(p.name + "=");
+      if (p.set)
+        for (const auto& v : p.set->values) words.insert(std::string(v.name));
+    }
+  }
+  for (unsigned k = 0; k < kKindCount; ++k) words.insert(std::string(kind_name(static_cast<ResKind>(k))));
+  std::string d = "# libFuzzer dictionary for ringside_fuzz_parser, written by `ringside corpus`.\n";
+  size_t n = 0;
+  for (const auto& w : words) {
+    std::string esc;
+    for (char c : w) {
+      if (c == '"' || c == '\\') esc += '\\';
+      if (c == '\n') {
+        esc += "\\n";
+        continue;
+      }
+      esc += c;
+    }
+    d += fmt::format("w{}=\"{}\"\n", n++, esc);
+  }
+  return d;
+}
+
 }  // namespace
 
 int cmd_corpus(const Args& args) {
   po::options_description opts("options");
   std::vector<std::string> paths;
-  std::string out = "corpus/programs", dict = "corpus/ringside.dict";
+  std::string out = "corpus/programs", dict = "corpus/ringside.dict", script_dict = "corpus/script.dict";
   opts.add_options()
       ("out,o", po::value(&out)->default_value(out), "directory for the corpus files (created)")
-      ("dict", po::value(&dict)->default_value(dict), "dictionary file to write ('' for none)")
+      ("dict", po::value(&dict)->default_value(dict), "dictionary of the byte format ('' for none)")
+      ("script-dict", po::value(&script_dict)->default_value(script_dict),
+       "dictionary of the script language, for the parser harness ('' for none)")
       ("path", po::value(&paths)->composing(), "scenario files or directories (default: the embedded suite)");
   po::positional_options_description pos;
   pos.add("path", -1);
@@ -99,8 +132,9 @@ int cmd_corpus(const Args& args) {
     }
     ++written;
   }
-  if (!dict.empty()) {
-    if (!write_file(dict, dictionary(), err)) {
+  for (const auto& [file, text] : {std::pair{dict, dictionary()}, std::pair{script_dict, script_dictionary()}}) {
+    if (file.empty()) continue;
+    if (!write_file(file, text, err)) {
       std::cerr << "ringside corpus: " << err << "\n";
       return kExitFail;
     }

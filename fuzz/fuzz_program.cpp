@@ -1,0 +1,88 @@
+// libFuzzer harness: bytes -> Program (decode is total) -> engine -> oracle, on the
+// running kernel. On a violation it prints the rule and the program as a readable
+// scenario, then aborts so that libFuzzer keeps the input as a crash file (replay it
+// with `ringside replay FILE`, shrink it with `ringside shrink FILE`).
+//
+// Behaviour feedback: this kernel has no KCOV, so libFuzzer sees only user-space
+// coverage and plateaus. Every executed step's behaviour signature (operation, result
+// class, masks, the model's state) bumps one of libFuzzer's extra counters, so a new
+// kernel behaviour counts as progress. RINGSIDE_FEEDBACK=0 turns that off (to measure
+// what it brings). At exit the harness prints how many distinct behaviours it saw.
+//
+// One engine (temp dir, watchdog, helper thread) serves every input; each program's
+// fds are closed at its end, so nothing accumulates over millions of inputs.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <unordered_set>
+
+#include "fuzzing/codec.hpp"
+#include "fuzzing/executor.hpp"
+#include "fuzzing/program_file.hpp"
+#include "program/script.hpp"
+#include "runner/fault.hpp"
+
+using namespace ringside;
+
+namespace {
+
+constexpr size_t kCounters = 1 << 16;
+
+struct Harness {
+  Executor ex;
+  bool feedback = true;
+  std::unordered_set<uint64_t> seen;
+  unsigned long long execs = 0;
+  explicit Harness(const ExecOptions& o) : ex(o) {}
+};
+
+Harness* harness = nullptr;
+
+void report() {
+  if (harness)
+    std::fprintf(stderr, "ringside: %zu distinct behaviours in %llu executions (behaviour feedback %s)\n",
+                 harness->seen.size(), harness->execs, harness->feedback ? "on" : "off");
+}
+
+}  // namespace
+
+extern "C" {
+// libFuzzer reads these as extra coverage (zeroed before each input).
+__attribute__((section("__libfuzzer_extra_counters"))) uint8_t ringside_behaviour_counters[kCounters];
+
+int LLVMFuzzerInitialize(int*, char***) {
+  ExecOptions eo;
+  // Test only: RINGSIDE_INJECT=<fault> distorts observations (see `ringside fuzz --inject list`).
+  if (const char* f = std::getenv("RINGSIDE_INJECT")) {
+    eo.fault = observation_fault(f);
+    if (!eo.fault) {
+      std::fprintf(stderr, "RINGSIDE_INJECT: unknown fault '%s'\n", f);
+      std::exit(2);
+    }
+  }
+  harness = new Harness(eo);  // lives until exit
+  const char* fb = std::getenv("RINGSIDE_FEEDBACK");
+  harness->feedback = !(fb && std::strcmp(fb, "0") == 0);
+  std::atexit(report);
+  return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  Program p = decode_program(std::span(data, size));
+  const ScenarioResult& r = harness->ex.run(p);
+  ++harness->execs;
+  for (uint64_t sig : harness->ex.signatures()) {
+    harness->seen.insert(sig);
+    if (harness->feedback) {
+      uint8_t& c = ringside_behaviour_counters[sig % kCounters];
+      if (c < 255) ++c;
+    }
+  }
+  if (r.verdict == Verdict::Fail) {
+    std::fprintf(stderr, "\n==== ringside: %s\n%s\nthe program as a scenario:\n%s\n", r.rule_id.c_str(),
+                 failure_report(r).c_str(), print_script(p).c_str());
+    std::abort();
+  }
+  return 0;
+}
+}

@@ -47,6 +47,7 @@ int64_t EpollModel::ctl_expected(int op, DescId ep, DescId target, int fdnum, ui
 
 Level EpollModel::reportable(const Registration& r) const {
   if (!r.live || r.disabled) return Level::No;
+  if (fds_.desc(r.target).chaos) return Level::Maybe;  // not followed: may or may not report
   if (r.dying) {
     Registration alive = r;
     alive.dying = false;
@@ -179,7 +180,7 @@ Check EpollModel::wait(size_t step, DescId ep, int max, int64_t timeout_ms, cons
       return fail_mask(RuleId::EpollFilter, *r, {0}, ~r->filter(), "events within " + ev::text(r->filter()),
                        ev::text(e.mask));
     ReadySet rs = fds_.readiness(r->target);
-    if (r->et() && r->edge == Level::No)
+    if (r->et() && r->edge == Level::No && !fds_.desc(r->target).chaos)
       return fail_mask(RuleId::EtNoSpurious, *r, {0}, ~0u, "no report without a new event", ev::text(e.mask),
                        "edge-triggered registration with no wakeup since its last report");
     if (!rs.allows(e.mask, r->filter())) {

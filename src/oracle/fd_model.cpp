@@ -472,6 +472,18 @@ void FdModel::stream_readiness(const Desc& s, ReadySet& r) const {
     r.add(ev::Hup, Level::No, RuleId::PollHup);
 }
 
+// A reset (tcp_reset -> tcp_done) turns on IN|OUT|HUP|RDHUP at once, and ERR while its
+// error is pending: together when both are still to come, separately once the error
+// was read (or is certain).
+void FdModel::reset_readiness(const Desc& s, ReadySet& r) const {
+  bool together = s.err_level == s.reset && s.reset != Level::Yes;
+  if (possible(s.reset)) {
+    uint32_t bits = ev::In | ev::Out | ev::Hup | ev::RdHup | (together ? ev::Err : 0);
+    r.add(bits, s.reset, RuleId::StreamReset, Cond::Reset, s.id);
+  }
+  if (possible(s.err_level) && !together) r.add(ev::Err, s.err_level, RuleId::PollErr);
+}
+
 void FdModel::tcp_readiness(const Desc& s, ReadySet& r) const {
   uint32_t self = s.id;
   switch (s.sock) {
@@ -483,13 +495,11 @@ void FdModel::tcp_readiness(const Desc& s, ReadySet& r) const {
     case Sock::Stalled:
       r.add(ev::Out, Level::No, RuleId::ConnectPendingNotWritable);
       r.add(ev::In | ev::Err | ev::Hup | ev::RdHup, Level::No, RuleId::ConnectPendingNotWritable);
-      if (possible(s.reset))
-        r.add(ev::In | ev::Out | ev::Hup | ev::RdHup | ev::Err, s.reset, RuleId::StreamReset, Cond::Reset, self);
+      reset_readiness(s, r);
       return;
     case Sock::Connecting:
       r.add(ev::Out, s.connected, RuleId::ConnectWritable, Cond::Connected, self);
-      if (possible(s.reset))
-        r.add(ev::In | ev::Out | ev::Hup | ev::RdHup | ev::Err, s.reset, RuleId::StreamReset, Cond::Reset, self);
+      reset_readiness(s, r);
       if (s.rx != kNone) r.add(ev::In, rx_level(s) == Level::No ? Level::No : Level::Maybe, RuleId::PollIn);
       return;
     case Sock::Refused:
@@ -507,15 +517,8 @@ void FdModel::tcp_readiness(const Desc& s, ReadySet& r) const {
   }
   // Established.
   stream_readiness(s, r);
-  if (possible(s.reset)) {
-    uint32_t bits = ev::In | ev::Out | ev::Hup | ev::RdHup;
-    if (s.err_level == s.reset && s.reset != Level::Yes) bits |= ev::Err;
-    r.add(bits, s.reset, RuleId::StreamReset, Cond::Reset, self);
-  }
-  if (possible(s.err_level) && !(s.err_level == s.reset && s.reset != Level::Yes))
-    r.add(ev::Err, s.err_level, RuleId::PollErr);
-  else if (!possible(s.err_level))
-    r.add(ev::Err, Level::No, RuleId::PollErr);
+  reset_readiness(s, r);
+  if (!possible(s.err_level)) r.add(ev::Err, Level::No, RuleId::PollErr);
   // tcp_poll: after SHUT_WR the socket always polls writable.
   r.add(ev::Out, s.snd_shut == Level::Yes ? Level::Yes : writable(s), RuleId::PollOut, Cond::Writable);
 }

@@ -171,7 +171,7 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
         c.connected = Level::Yes;
         c.connect_returned = true;
       } else if (obs.ret != -EALREADY) {
-        c.chaos = true;
+        fds.lose_track(cid);
       }
       return std::nullopt;
     }
@@ -303,7 +303,8 @@ RetSet Oracle::Impl::shutdown_expect(const Desc& d, RuleId& rule) const {
   if (d.kind != ResKind::Tcp) return RetSet::of({0});
   switch (d.sock) {
     case Sock::Established:
-      return RetSet::of({0});
+      // A reset that arrived closed the socket (TCP_CLOSE): ENOTCONN.
+      return possible(d.reset) ? RetSet::of({0, -ENOTCONN}) : RetSet::of({0});
     case Sock::Connecting:
     case Sock::Stalled:
       // inet_shutdown on SYN_SENT disconnects the socket (0), unless the handshake
@@ -322,12 +323,16 @@ Check Oracle::Impl::shutdown(size_t i, const Step& s, const Observation& obs) {
   RuleId rule;
   RetSet allowed = shutdown_expect(d, rule);
   if (Check e = expect(i, rule, allowed, obs.ret)) return e;
-  if (d.kind == ResKind::Tcp && d.sock != Sock::Established) {
-    // Disconnected from SYN_SENT, or TCP_CLOSE with the shutdown bits set anyway
-    // (inet_shutdown): states the model does not follow.
-    d.chaos = true;
+  if (d.kind == ResKind::Tcp && (d.sock != Sock::Established || obs.ret == -ENOTCONN)) {
+    // Disconnected from SYN_SENT (or the handshake had finished: a FIN goes out), or
+    // TCP_CLOSE with the shutdown bits set anyway (inet_shutdown): states the model does
+    // not follow, for the socket and its peer.
+    fds.lose_track(id);
     return std::nullopt;
   }
+  // inet_shutdown moves a socket still SS_CONNECTING (connect said EINPROGRESS) to
+  // SS_CONNECTED: a later connect says EISCONN, not 0.
+  if (d.is_tcp()) d.connect_returned = true;
   fds.shutdown(id, how, false);
   return std::nullopt;
 }

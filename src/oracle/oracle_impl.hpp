@@ -58,8 +58,13 @@ struct Oracle::Impl {
   Check shutdown(size_t i, const Step& s, const Observation& obs);
   Check close(size_t i, const Step& s, const Observation& obs);
   // Family 2: data.
+  bool tcp_peer_discards(const Desc& d) const;
+  void tcp_sent_to_discarding_peer(Desc& d);
   RetSet write_expect(const Desc& d, uint64_t n, RuleId& rule) const;
   Check write(size_t i, const Step& s, const Observation& obs);
+  void unix_send_failed(DescId id, int64_t ret);
+  RetSet unconnected_read(const Desc& d) const;
+  void unconnected_read_seen(Desc& d, int64_t ret);
   Check read(size_t i, const Step& s, const Observation& obs);
   Check fill(size_t i, const Step& s, const Observation& obs);
   Check drain(size_t i, const Step& s, const Observation& obs);

@@ -12,6 +12,14 @@ constexpr size_t kUnixSureWrites = 16;
 constexpr uint64_t kMaxDgram = 200 * 1024;    // well below sk_sndbuf - 32
 }  // namespace
 
+bool Oracle::Impl::tcp_peer_discards(const Desc& d) const {
+  // Data to a TCP peer that is closed, or that shut down both ways (FIN_WAIT with
+  // RCV_SHUTDOWN: tcp_rcv_state_process resets on new data), draws a RST.
+  if (!d.is_tcp() || d.peer == kNone) return possible(d.peer_gone);
+  const Desc& p = fds.desc(d.peer);
+  return possible(d.peer_gone) || (possible(p.rcv_shut) && possible(p.snd_shut));
+}
+
 RetSet Oracle::Impl::write_expect(const Desc& d, uint64_t n, RuleId& rule) const {
   rule = RuleId::WriteCount;
   const int64_t all = static_cast<int64_t>(n);
@@ -66,12 +74,10 @@ RetSet Oracle::Impl::write_expect(const Desc& d, uint64_t n, RuleId& rule) const
         rule = RuleId::WriteEpipe;
         return RetSet::err(EPIPE);
       }
-      if (d.tx == kNone) {
-        RetSet r = RetSet::err(ENOTCONN);
-        if (possible(d.snd_shut)) r.add_err(EPIPE);  // a `later` shutdown may come first
-        return r;
-      }
-      if (d.peer_gone == Level::Yes) return RetSet::err(ECONNREFUSED);
+      // A `later` shutdown may come first: EPIPE then, whatever follows.
+      if (d.tx == kNone) return possible(d.snd_shut) ? RetSet::of({-ENOTCONN, -EPIPE}) : RetSet::err(ENOTCONN);
+      if (d.peer_gone == Level::Yes)
+        return possible(d.snd_shut) ? RetSet::of({-ECONNREFUSED, -EPIPE}) : RetSet::err(ECONNREFUSED);
       const auto& c = fds.chan(d.tx);
       bool sure = c.msgs.size() < 8;
       RetSet r = by_room(c.queued(), c.full, sure ? kUnixSureRoom : 0, true);
@@ -119,7 +125,7 @@ RetSet Oracle::Impl::write_expect(const Desc& d, uint64_t n, RuleId& rule) const
       const auto& c = fds.chan(d.tx);
       RetSet r = by_room(c.queued(), c.full, kTcpSureRoom, false);
       if (possible(d.snd_shut)) r.add_err(EPIPE);  // a `later` shutdown may come first
-      if (possible(d.peer_gone) || possible(d.reset) || possible(d.err_level)) {
+      if (tcp_peer_discards(d) || possible(d.reset) || possible(d.err_level)) {
         // The peer is gone: our data draws a RST some time later.
         rule = RuleId::StreamReset;
         r.add(1, all).add_err(EPIPE).add_err(ECONNRESET);
@@ -128,6 +134,36 @@ RetSet Oracle::Impl::write_expect(const Desc& d, uint64_t n, RuleId& rule) const
     }
     default:
       return RetSet::err(EBADF);
+  }
+}
+
+void Oracle::Impl::unix_send_failed(DescId id, int64_t ret) {
+  // AF_UNIX sends that fail after allocating their skb (no peer, peer dead or shut down
+  // for reading) free it, and the freed buffer space wakes writers (sock_wfree ->
+  // unix_write_space): an OUT edge may have happened. Failures found before allocating
+  // (EMSGSIZE, own SHUT_WR) and EAGAIN (no space to allocate) wake nobody... but which of
+  // them a kernel version checks first varies, so only EAGAIN is taken as certain.
+  const Desc& d = fds.desc(id);
+  if ((d.kind == ResKind::UnixDgram || d.kind == ResKind::UnixStream) && ret != -EAGAIN)
+    fds.wakes().push_back({id, ev::Out, Level::Maybe, RuleId::EtEdge});
+}
+
+RetSet Oracle::Impl::unconnected_read(const Desc& d) const {
+  // A socket that is not (yet, or any more) connected: ENOTCONN (TCP), EINVAL (AF_UNIX
+  // stream), EAGAIN while a handshake runs, or the pending error of a failed connect.
+  RetSet allowed = RetSet::of({-ENOTCONN, -EINVAL});
+  if (d.sock == Sock::Refused) allowed.add_err(ECONNREFUSED).add(0);
+  if (d.sock == Sock::Connecting || d.sock == Sock::Stalled) allowed.add_err(EAGAIN);
+  // A reset closed it (tcp_done sets SOCK_DONE): the pending error, then 0.
+  if (possible(d.reset) || possible(d.err_level)) allowed.add_err(ECONNRESET).add_err(ECONNREFUSED).add(0);
+  return allowed;
+}
+
+void Oracle::Impl::unconnected_read_seen(Desc& d, int64_t ret) {
+  if (ret == -ECONNREFUSED || ret == -ECONNRESET) {
+    // The failure arrived and reading it cleared the error.
+    d.err_level = Level::No;
+    if (possible(d.reset)) d.reset = Level::Yes;
   }
 }
 
@@ -156,6 +192,12 @@ Check Oracle::Impl::write(size_t i, const Step& s, const Observation& obs) {
   RuleId rule;
   RetSet allowed = write_expect(d, n, rule);
   if (Check e = expect(i, rule, allowed, obs.ret)) return e;
+  if (obs.ret > 0 && d.peer != kNone && fds.desc(d.peer).release_soon) {
+    // The peer is being closed by a `later` step: whether it closes before or after
+    // these bytes arrive decides between FIN and reset. The model stops following.
+    fds.lose_track(id);
+    return std::nullopt;
+  }
   if (obs.ret > 0) {
     if (d.kind == ResKind::PipeWrite) {
       auto& c = fds.chan(d.tx);
@@ -176,13 +218,18 @@ Check Oracle::Impl::write(size_t i, const Step& s, const Observation& obs) {
     d.err_level = Level::No;
     d.reset = Level::Yes;
   }
-  if (d.is_tcp() && possible(d.peer_gone) && obs.ret > 0) {
-    // Data to a closed socket is answered by RST.
-    d.reset = strongest(d.reset, Level::Soon);
-    d.err = ECONNRESET;
-    d.err_level = strongest(d.err_level, Level::Soon);
-  }
+  if (obs.ret < 0) unix_send_failed(id, obs.ret);
+  if (d.is_tcp() && tcp_peer_discards(d) && obs.ret > 0) tcp_sent_to_discarding_peer(d);
   return std::nullopt;
+}
+
+void Oracle::Impl::tcp_sent_to_discarding_peer(Desc& d) {
+  // The peer aborts on data it cannot take (RFC 1122): its own state is not followed,
+  // and the RST it answers with comes back some time later.
+  if (d.peer != kNone && !possible(d.peer_gone)) fds.desc(d.peer).chaos = true;
+  d.reset = strongest(d.reset, Level::Soon);
+  d.err = ECONNRESET;
+  d.err_level = strongest(d.err_level, Level::Soon);
 }
 
 Check Oracle::Impl::read(size_t i, const Step& s, const Observation& obs) {
@@ -238,11 +285,8 @@ Check Oracle::Impl::read(size_t i, const Step& s, const Observation& obs) {
     return expect(i, RuleId::ReadCount, allowed, obs.ret);
   }
   if (d.rx == kNone || (d.kind != ResKind::PipeRead && d.sock != Sock::Established)) {
-    RetSet allowed = RetSet::of({-ENOTCONN, -EINVAL});
-    if (d.sock == Sock::Refused) allowed.add_err(ECONNREFUSED).add(0);
-    if (d.sock == Sock::Connecting || d.sock == Sock::Stalled) allowed.add_err(EAGAIN);
-    if (Check e = expect(i, RuleId::ReadCount, allowed, obs.ret)) return e;
-    if (obs.ret == -ECONNREFUSED) d.err_level = Level::No;
+    if (Check e = expect(i, RuleId::ReadCount, unconnected_read(d), obs.ret)) return e;
+    unconnected_read_seen(d, obs.ret);
     return std::nullopt;
   }
   auto& c = fds.chan(d.rx);
@@ -323,6 +367,11 @@ Check Oracle::Impl::drain(size_t i, const Step& s, const Observation& obs) {
   }
   if (d.rx == kNone || (d.kind != ResKind::PipeRead && d.sock != Sock::Established)) {
     if (Check e = expect(i, RuleId::ReadCount, RetSet::of({0}), obs.ret)) return e;
+    // The first read's result is how the drain ended.
+    RetSet end = unconnected_read(d);
+    end.add_err(EAGAIN);
+    if (Check e = expect(i, RuleId::ReadCount, end, obs.value, "how the drain ended", Judged::Value)) return e;
+    unconnected_read_seen(d, obs.value);
     return std::nullopt;
   }
   auto& c = fds.chan(d.rx);
@@ -400,7 +449,7 @@ Check Oracle::Impl::fill(size_t i, const Step& s, const Observation& obs) {
     for (auto [lo, hi] : one.ranges())  // errors a write may give in this state
       if (lo < 0) end.add(lo, std::min<int64_t>(hi, -1));
   }
-  if (d.kind == ResKind::Tcp && (possible(d.peer_gone) || possible(d.reset))) end.add_err(EPIPE).add_err(ECONNRESET);
+  if (d.kind == ResKind::Tcp && (tcp_peer_discards(d) || possible(d.reset))) end.add_err(EPIPE).add_err(ECONNRESET);
   if (Check e = expect(i, rule, end, obs.value, "how the fill ended", Judged::Value)) return e;
   if (obs.ret < 0) return violation(i, RuleId::WriteCount, "a byte count", result_text(obs.ret));
   const uint64_t chunk = static_cast<uint64_t>(s.param(0));
@@ -421,6 +470,11 @@ Check Oracle::Impl::fill(size_t i, const Step& s, const Observation& obs) {
     if (static_cast<uint64_t>(obs.ret) < sure)
       return violation(i, RuleId::WriteCount, "at least " + std::to_string(sure) + " bytes", std::to_string(obs.ret));
   }
+  if (obs.ret > 0 && d.peer != kNone && fds.desc(d.peer).release_soon) {
+    fds.lose_track(id);  // as in write(): FIN or reset depends on the `later` close's timing
+    return std::nullopt;
+  }
+  if (d.is_tcp() && tcp_peer_discards(d) && obs.ret > 0) tcp_sent_to_discarding_peer(d);
   if (obs.ret > 0) {
     uint64_t left = static_cast<uint64_t>(obs.ret);
     // Datagrams keep their boundaries, and AF_UNIX streams charge each write's skbs
@@ -433,6 +487,7 @@ Check Oracle::Impl::fill(size_t i, const Step& s, const Observation& obs) {
     }
   }
   if (d.tx != kNone && obs.value == -EAGAIN) fds.chan(d.tx).full = true;
+  if (obs.value < 0) unix_send_failed(id, obs.value);
   if (d.kind == ResKind::UnixDgram && obs.value == -ECONNREFUSED) {
     fds.dgram_disconnect(id);  // the peer was dead: see write()
   } else if (obs.value == -ECONNRESET || obs.value == -ECONNREFUSED) {

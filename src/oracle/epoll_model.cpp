@@ -13,6 +13,13 @@ constexpr int kAdd = 1, kDel = 2, kMod = 3;  // EPOLL_CTL_* values
 constexpr uint32_t kExclusiveOk = ev::In | ev::Out | ev::Err | ev::Hup | (1u << 29) | ev::Et | ev::Exclusive;
 }  // namespace
 
+bool EpollModel::followed(DescId target) const {
+  // Nested epoll readiness (an epoll watching an epoll) and its wakeups are not
+  // modelled, nor are descriptions the model stopped following.
+  const Desc& d = fds_.desc(target);
+  return !d.chaos && d.kind != ResKind::Epoll;
+}
+
 Registration* EpollModel::find(DescId ep, DescId target, int fdnum) {
   for (auto& r : regs_)
     if (r.live && r.epoll == ep && r.target == target && r.fdnum == fdnum) return &r;
@@ -47,7 +54,7 @@ int64_t EpollModel::ctl_expected(int op, DescId ep, DescId target, int fdnum, ui
 
 Level EpollModel::reportable(const Registration& r) const {
   if (!r.live || r.disabled) return Level::No;
-  if (fds_.desc(r.target).chaos) return Level::Maybe;  // not followed: may or may not report
+  if (!followed(r.target)) return Level::Maybe;  // may or may not report
   if (r.dying) {
     Registration alive = r;
     alive.dying = false;
@@ -180,7 +187,7 @@ Check EpollModel::wait(size_t step, DescId ep, int max, int64_t timeout_ms, cons
       return fail_mask(RuleId::EpollFilter, *r, {0}, ~r->filter(), "events within " + ev::text(r->filter()),
                        ev::text(e.mask));
     ReadySet rs = fds_.readiness(r->target);
-    if (r->et() && r->edge == Level::No && !fds_.desc(r->target).chaos)
+    if (r->et() && r->edge == Level::No && followed(r->target))
       return fail_mask(RuleId::EtNoSpurious, *r, {0}, ~0u, "no report without a new event", ev::text(e.mask),
                        "edge-triggered registration with no wakeup since its last report");
     if (!rs.allows(e.mask, r->filter())) {

@@ -50,6 +50,7 @@ class EpollModel {
   Level reportable(const Registration& r) const;
 
  private:
+  bool followed(DescId target) const;
   Registration* find(DescId ep, DescId target, int fdnum);
   const Registration* find(DescId ep, DescId target, int fdnum) const;
   FdModel& fds_;

@@ -1,5 +1,6 @@
 #include "oracle/fd_model.hpp"
 
+#include <algorithm>
 #include <cerrno>
 
 namespace ringside::model {
@@ -155,6 +156,7 @@ void FdModel::read_stream(DescId d, uint64_t n) {
   if (s.rx == kNone) return;
   Channel& c = chans_[s.rx];
   if (c.pipe) {
+    if (c.later_writes) c.layout_unknown = true;  // the write may land before or after this read
     bool was_full = c.pages.size() >= kPipeSlots;
     for (uint64_t left = n; left && !c.pages.empty();) {
       Channel::Page& pg = c.pages.front();
@@ -166,6 +168,10 @@ void FdModel::read_stream(DescId d, uint64_t n) {
     }
     // pipe_read wakes writers when it frees a slot of a full pipe.
     if (was_full && c.pages.size() < kPipeSlots) wake(c.writer, ev::Out, Level::Yes, RuleId::EtEdge);
+    if (c.layout_unknown && c.later_writes == 0 && c.sent == c.consumed) {
+      c.layout_unknown = false;  // empty: no pages at all
+      c.pages.clear();
+    }
   }
   c.consumed += n;
   if (c.consumed > c.sent) c.consumed = c.sent;  // defensive: the oracle checked ret <= queued
@@ -235,6 +241,21 @@ void FdModel::release(DescId d) {
     }
     case ResKind::Tcp:
     case ResKind::UnixStream: {
+      if (s.is_tcp() && (s.sock == Sock::Connecting || s.sock == Sock::Stalled) && s.peer != kNone) {
+        // Closed while connect was pending: the handshake may have finished (the server's
+        // socket then sees a FIN) or not (no connection to accept). Not followed.
+        descs_[s.peer].chaos = true;
+        if (s.listener != kNone) {
+          Desc& l = descs_[s.listener];
+          auto it = std::find(l.queue.begin(), l.queue.end(), d);
+          if (it != l.queue.end()) {
+            l.queue.erase(it);
+            l.maybe_queue.push_back(d);
+            if (l.known_queued > static_cast<int>(l.queue.size())) l.known_queued = static_cast<int>(l.queue.size());
+          }
+        }
+        break;
+      }
       if (s.peer == kNone || s.sock != Sock::Established) break;
       Desc& p = descs_[s.peer];
       p.peer_gone = strongest(p.peer_gone, now());
@@ -312,6 +333,10 @@ void FdModel::joined() {
   };
   for (auto& c : chans_) {
     c.later_writes = 0;
+    if (c.layout_unknown && c.sent == c.consumed) {
+      c.layout_unknown = false;
+      c.pages.clear();
+    }
     if (c.async) continue;
     c.arrived = c.sent;
     promote(c.eof);
@@ -424,7 +449,7 @@ bool FdModel::sure_room(DescId d, uint64_t n) const {
     case ResKind::UnixDgram:
       return c.queued() + n <= kUnixSureRoom && c.msgs.size() < kUnixSureWrites;
     case ResKind::PipeWrite:
-      return pipe_fit(s.tx, n) == n;
+      return !c.layout_unknown && pipe_fit(s.tx, n) == n;
     default:
       return false;
   }
@@ -455,7 +480,7 @@ Level FdModel::writable(const Desc& s) const {
     case ResKind::PipeWrite:
       // pipe_poll: writable while a slot is free. A `later` write not yet joined may or
       // may not have taken its slots.
-      if (c.later_writes) return Level::Flaky;
+      if (c.later_writes || c.layout_unknown) return Level::Flaky;
       return c.pages.size() < kPipeSlots ? Level::Yes : Level::No;
     default:
       return Level::Flaky;

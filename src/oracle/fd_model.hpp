@@ -37,6 +37,9 @@ struct Channel {
   bool pipe = false;
   std::deque<Page> pages;
   uint32_t later_writes = 0;  // `later` writes not joined yet: the layout is ahead of the kernel
+  // A read raced with a `later` write: which pages the write filled is not known until
+  // the pipe is empty again (room and POLLOUT are then only bounded).
+  bool layout_unknown = false;
 
   uint64_t queued() const { return sent - consumed; }        // sent, not yet read
   uint64_t known_arrived() const { return arrived - consumed; }  // certainly readable now
@@ -150,8 +153,10 @@ class FdModel {
   // Is there certainly room for a write of n bytes on d right now (whatever the kernel's
   // buffer autotuning does)? Used to tell writes that complete from writes that block.
   bool sure_room(DescId d, uint64_t n) const;
+  // Is the page layout of pipe channel c known (see Channel::layout_unknown)?
+  bool pipe_layout_known(ChanId c) const { return !chans_[c].layout_unknown; }
   // Bytes a nonblocking write of n would take now on pipe channel c (n if all fits, 0
-  // for EAGAIN); with `apply`, lays them out.
+  // for EAGAIN); with `apply`, lays them out. Only when the layout is known.
   uint64_t pipe_fit(ChanId c, uint64_t n, bool apply);
   uint64_t pipe_fit(ChanId c, uint64_t n) const;
   // Bytes nonblocking writes of `chunk` take on pipe channel c until one returns EAGAIN.

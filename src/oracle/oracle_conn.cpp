@@ -80,8 +80,10 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
   Desc& c = fds.desc(cid);
   Desc& l = fds.desc(lid);
   if (c.chaos || l.chaos) {
-    // Whatever happened, the listener's queue is no longer known.
-    l.chaos = true;
+    // Whatever happened, a listener's queue is no longer known, and a client connecting
+    // to a listener the model does not follow is not followed either.
+    if (c.chaos && l.sock == Sock::Listening) l.chaos = true;
+    if (l.chaos) fds.lose_track(cid);
     return std::nullopt;
   }
   const int64_t inprogress = -EINPROGRESS;

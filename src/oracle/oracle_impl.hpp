@@ -63,6 +63,7 @@ struct Oracle::Impl {
   RetSet write_expect(const Desc& d, uint64_t n, RuleId& rule) const;
   Check write(size_t i, const Step& s, const Observation& obs);
   void unix_send_failed(DescId id, int64_t ret);
+  void pipe_write_attempted(const Desc& d);
   RetSet unconnected_read(const Desc& d) const;
   void unconnected_read_seen(Desc& d, int64_t ret);
   Check read(size_t i, const Step& s, const Observation& obs);

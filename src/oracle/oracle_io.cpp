@@ -45,10 +45,15 @@ RetSet Oracle::Impl::write_expect(const Desc& d, uint64_t n, RuleId& rule) const
       }
       // The page layout says exactly what fits (writes up to PIPE_BUF are atomic by it).
       // A blocking write waits for room: the runner never lets it wait for nothing.
-      uint64_t fit = fds.pipe_fit(d.tx, n);
-      RetSet r = fit == n || !d.nonblock ? RetSet::of({all})
-                 : fit                   ? RetSet::of({static_cast<int64_t>(fit)})
-                                         : RetSet::err(EAGAIN);
+      RetSet r;
+      if (!fds.pipe_layout_known(d.tx)) {
+        r = d.nonblock ? RetSet::err(EAGAIN).add(1, all) : RetSet::of({all});
+      } else {
+        uint64_t fit = fds.pipe_fit(d.tx, n);
+        r = fit == n || !d.nonblock ? RetSet::of({all})
+            : fit                   ? RetSet::of({static_cast<int64_t>(fit)})
+                                    : RetSet::err(EAGAIN);
+      }
       if (possible(d.peer_gone)) r.add_err(EPIPE);  // the last reader is closing meanwhile
       return r;
     }
@@ -137,6 +142,14 @@ RetSet Oracle::Impl::write_expect(const Desc& d, uint64_t n, RuleId& rule) const
   }
 }
 
+void Oracle::Impl::pipe_write_attempted(const Desc& d) {
+  // pipe_write wakes readers after every write call once the pipe was ever polled
+  // ("Epoll nonsensically wants a wakeup whether the pipe was already empty or not"),
+  // even a call that wrote nothing: an ET IN edge may follow.
+  if (d.kind == ResKind::PipeWrite && d.tx != kNone)
+    fds.wakes().push_back({fds.chan(d.tx).reader, ev::In, Level::Maybe, RuleId::EtRefire});
+}
+
 void Oracle::Impl::unix_send_failed(DescId id, int64_t ret) {
   // AF_UNIX sends that fail after allocating their skb (no peer, peer dead or shut down
   // for reading) free it, and the freed buffer space wakes writers (sock_wfree ->
@@ -201,13 +214,14 @@ Check Oracle::Impl::write(size_t i, const Step& s, const Observation& obs) {
   if (obs.ret > 0) {
     if (d.kind == ResKind::PipeWrite) {
       auto& c = fds.chan(d.tx);
-      fds.pipe_fit(d.tx, n, true);
+      if (fds.pipe_layout_known(d.tx)) fds.pipe_fit(d.tx, n, true);
       if (fds.now() == Level::Soon) c.later_writes++;
     }
     fds.wrote(id, d.kind == ResKind::EventFd ? n : static_cast<uint64_t>(obs.ret), false);
     if (d.tx != kNone && static_cast<uint64_t>(obs.ret) < n) fds.chan(d.tx).full = true;
   } else if (obs.ret == -EAGAIN && d.tx != kNone) {
     fds.chan(d.tx).full = true;
+    pipe_write_attempted(d);
   } else if (d.kind == ResKind::UnixDgram && obs.ret == -ECONNREFUSED) {
     // unix_dgram_sendmsg found the peer dead: it disconnects the socket and purges its
     // receive queue (unix_dgram_disconnected). From a `later` step that happens at an
@@ -453,7 +467,7 @@ Check Oracle::Impl::fill(size_t i, const Step& s, const Observation& obs) {
   if (Check e = expect(i, rule, end, obs.value, "how the fill ended", Judged::Value)) return e;
   if (obs.ret < 0) return violation(i, RuleId::WriteCount, "a byte count", result_text(obs.ret));
   const uint64_t chunk = static_cast<uint64_t>(s.param(0));
-  if (d.kind == ResKind::PipeWrite && obs.value == -EAGAIN) {
+  if (d.kind == ResKind::PipeWrite && obs.value == -EAGAIN && fds.pipe_layout_known(d.tx)) {
     // Pipes: the page layout says exactly how much the writes take.
     uint64_t total = fds.pipe_fill(d.tx, chunk, false);
     if (Check e = expect(i, RuleId::WriteCount, RetSet::of({static_cast<int64_t>(total)}), obs.ret,
@@ -486,7 +500,10 @@ Check Oracle::Impl::fill(size_t i, const Step& s, const Observation& obs) {
       left -= n;
     }
   }
-  if (d.tx != kNone && obs.value == -EAGAIN) fds.chan(d.tx).full = true;
+  if (d.tx != kNone && obs.value == -EAGAIN) {
+    fds.chan(d.tx).full = true;
+    pipe_write_attempted(d);
+  }
   if (obs.value < 0) unix_send_failed(id, obs.value);
   if (d.kind == ResKind::UnixDgram && obs.value == -ECONNREFUSED) {
     fds.dgram_disconnect(id);  // the peer was dead: see write()

@@ -59,6 +59,7 @@ struct Oracle::Impl {
   Check close(size_t i, const Step& s, const Observation& obs);
   // Family 2: data.
   bool tcp_peer_discards(const Desc& d) const;
+  RetSet pending_errors(const Desc& d) const;
   void tcp_sent_to_discarding_peer(Desc& d);
   RetSet write_expect(const Desc& d, uint64_t n, RuleId& rule) const;
   Check write(size_t i, const Step& s, const Observation& obs);

@@ -12,6 +12,11 @@ constexpr size_t kUnixSureWrites = 16;
 constexpr uint64_t kMaxDgram = 200 * 1024;    // well below sk_sndbuf - 32
 }  // namespace
 
+RetSet Oracle::Impl::pending_errors(const Desc& d) const {
+  // err -1: a reset whose kind depends on how far the handshake got.
+  return d.err == -1 ? RetSet::of({-ECONNRESET, -ECONNREFUSED}) : RetSet::err(d.err);
+}
+
 bool Oracle::Impl::tcp_peer_discards(const Desc& d) const {
   // Data to a TCP peer that is closed, or that shut down both ways (FIN_WAIT with
   // RCV_SHUTDOWN: tcp_rcv_state_process resets on new data), draws a RST.
@@ -321,10 +326,10 @@ Check Oracle::Impl::read(size_t i, const Step& s, const Observation& obs) {
   } else {
     Level eof = strongest(c.eof, d.rcv_shut);
     if (d.kind == ResKind::PipeRead) eof = c.eof;
-    if (d.err_level == Level::Yes && d.err > 0) {
+    if (d.err_level == Level::Yes && d.err != 0) {
       // The pending error is reported once the queue is empty (sock_error), except that
       // TCP answers 0 first if a FIN had arrived (SOCK_DONE is tested before sk_err).
-      allowed.add_err(d.err);
+      allowed.add(pending_errors(d));
       rule = RuleId::StreamReset;
       if (d.is_tcp() && possible(d.rcv_shut)) allowed.add(0);
     } else {
@@ -416,7 +421,7 @@ Check Oracle::Impl::drain(size_t i, const Step& s, const Observation& obs) {
   Level eof = d.kind == ResKind::PipeRead ? c.eof : strongest(c.eof, d.rcv_shut);
   if (got == q && eof != Level::No && !c.dgram) end.add(0);
   if (!(got == q && eof == Level::Yes) || c.dgram) end.add_err(EAGAIN);
-  if (d.err_level == Level::Yes && d.err > 0 && got == q) end = RetSet::err(d.err);
+  if (d.err_level == Level::Yes && d.err != 0 && got == q) end = pending_errors(d);
   if (resettable) end.add_err(ECONNRESET).add(0).add_err(ECONNREFUSED);
   if (!d.nonblock && d.kind == ResKind::PipeRead && eof != Level::Yes) end.add(0);  // blocking pipes: engine stops at 0
   if (Check e = expect(i, RuleId::ReadEof, end, obs.value, "how the drain ended", Judged::Value)) return e;

@@ -166,7 +166,8 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
     case Sock::Stalled: {
       RetSet allowed = RetSet::err(EALREADY);
       if (c.sock == Sock::Connecting && possible(c.connected)) allowed.add(0);
-      if (possible(c.reset)) allowed.add_err(ECONNRESET).add_err(ECONNREFUSED);
+      // Reset meanwhile: its error, or ECONNABORTED once the error was read.
+      if (possible(c.reset)) allowed.add_err(ECONNRESET).add_err(ECONNREFUSED).add_err(ECONNABORTED);
       if (Check e = expect(i, RuleId::ConnectAlready, allowed, obs.ret)) return e;
       if (obs.ret == 0) {
         c.sock = Sock::Established;

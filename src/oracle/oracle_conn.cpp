@@ -300,14 +300,20 @@ Check Oracle::Impl::sockerr(size_t i, const Step& s, const Observation& obs) {
   return std::nullopt;
 }
 
+bool Oracle::Impl::fins_both_ways(const Desc& d) const {
+  if (!d.is_tcp() || d.sock != Sock::Established || d.rx == kNone) return false;
+  return possible(d.snd_shut) && possible(fds.chan(d.rx).eof);
+}
+
 RetSet Oracle::Impl::shutdown_expect(const Desc& d, RuleId& rule) const {
   rule = RuleId::Errno;
   // unix_shutdown sets the shutdown bits whatever the state, connected or not.
   if (d.kind != ResKind::Tcp) return RetSet::of({0});
   switch (d.sock) {
     case Sock::Established:
-      // A reset that arrived closed the socket (TCP_CLOSE): ENOTCONN.
-      return possible(d.reset) ? RetSet::of({0, -ENOTCONN}) : RetSet::of({0});
+      // A reset that arrived closed the socket (TCP_CLOSE): ENOTCONN. So did FINs both
+      // ways once acknowledged (LAST_ACK -> CLOSE; TIME_WAIT leaves the socket CLOSE).
+      return possible(d.reset) || fins_both_ways(d) ? RetSet::of({0, -ENOTCONN}) : RetSet::of({0});
     case Sock::Connecting:
     case Sock::Stalled:
       // inet_shutdown on SYN_SENT disconnects the socket (0), unless the handshake
@@ -326,7 +332,7 @@ Check Oracle::Impl::shutdown(size_t i, const Step& s, const Observation& obs) {
   RuleId rule;
   RetSet allowed = shutdown_expect(d, rule);
   if (Check e = expect(i, rule, allowed, obs.ret)) return e;
-  if (d.kind == ResKind::Tcp && (d.sock != Sock::Established || obs.ret == -ENOTCONN)) {
+  if (d.kind == ResKind::Tcp && (d.sock != Sock::Established || (obs.ret == -ENOTCONN && !fins_both_ways(d)))) {
     // Disconnected from SYN_SENT (or the handshake had finished: a FIN goes out), or
     // TCP_CLOSE with the shutdown bits set anyway (inet_shutdown): states the model does
     // not follow, for the socket and its peer.

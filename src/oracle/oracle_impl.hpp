@@ -54,6 +54,7 @@ struct Oracle::Impl {
   Check connect(size_t i, const Step& s, const Observation& obs);
   Check accept(size_t i, const Step& s, const Observation& obs);
   Check sockerr(size_t i, const Step& s, const Observation& obs);
+  bool fins_both_ways(const Desc& d) const;
   RetSet shutdown_expect(const Desc& d, RuleId& rule) const;
   Check shutdown(size_t i, const Step& s, const Observation& obs);
   Check close(size_t i, const Step& s, const Observation& obs);

@@ -71,6 +71,13 @@ ScenarioResult run_in_process(const Program& p, const RunOptions& o, Engine& eng
     engine.begin(p);
     bool failed = false;
     for (size_t i = 0; i < p.steps.size(); ++i) {
+      if (auto cycle = oracle.deadlock(i)) {
+        // The scenario, not the kernel, is wrong: it would wait for the deadline in vain.
+        r.verdict = Verdict::Error;
+        r.reason = *cycle;
+        failed = true;
+        break;
+      }
       Observation obs = engine.step(i);
       std::string line = format_trace_line(p, i, obs);
       if (sink) sink(line);

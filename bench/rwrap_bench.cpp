@@ -224,6 +224,17 @@ struct Row {
   std::vector<Sample> samples;
 };
 
+// The machine is shared: numbers taken under load are not comparable across runs.
+std::string load_average() {
+  char buf[128] = {};
+  Fd fd(::open("/proc/loadavg", O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0 || ::read(fd.get(), buf, sizeof buf - 1) <= 0) return "?";
+  std::string s = buf;
+  std::size_t cut = 0;
+  for (int fields = 0; fields < 3 && cut != std::string::npos; ++fields) cut = s.find(' ', cut + 1);
+  return s.substr(0, cut);
+}
+
 double median_mibs(const Row& r) {
   std::vector<double> v;
   for (const Sample& s : r.samples) v.push_back(static_cast<double>(s.bytes) / (1 << 20) / s.seconds);
@@ -256,6 +267,7 @@ int main(int argc, char** argv) {
   const std::uint64_t size = cfg.size_mib << 20;
   const std::uint32_t buffer = cfg.buffer_kib << 10;
   const unsigned depths[] = {1, 4, 16, 64};
+  std::printf("load average before the run: %s\n", load_average().c_str());
   std::printf("file %llu MiB in %s, buffer %u KiB, median of %d passes\n", static_cast<unsigned long long>(cfg.size_mib),
               g_dir, cfg.buffer_kib, cfg.reps);
 
@@ -300,6 +312,7 @@ int main(int argc, char** argv) {
     ok = ok && run_mode("cold DONTNEED", fd.get(), true);
   }
 
+  std::printf("load average after the run: %s\n", load_average().c_str());
   std::printf("%-14s %4s %10s %14s %12s\n", "mode", "D", "MiB/s", "ratio/read()", "CPU s/GiB");
   double base = 0;
   for (const Row& r : rows) {

@@ -214,6 +214,7 @@ ScenarioResult run_isolated(const Program& p, const RunOptions& o) {
       eo.temp_base = base->path();
       try {
         Engine engine(eo);
+        engine.allow_crash(true);
         engine.set_progress_hook([progress](size_t step, const char* sc) {
           progress->step = static_cast<int64_t>(step);
           std::strncpy(progress->syscall, sc, sizeof progress->syscall - 1);

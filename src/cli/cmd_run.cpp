@@ -8,6 +8,7 @@
 
 #include "cli/options.hpp"
 #include "engine/probe.hpp"
+#include "mutate/mutants.hpp"
 #include "report/report.hpp"
 #include "runner/suite_run.hpp"
 
@@ -22,6 +23,7 @@ int cmd_run(const Args& args) {
   std::string profile = "linux", format = "human";
   unsigned repeat = 1, jobs = std::max(1u, std::thread::hardware_concurrency());
   int64_t timeout_ms = 30000, step_timeout_ms = 5000;
+  std::string mutant;
   opts.add_options()
       ("filter,f", po::value(&filters)->composing(), "run scenarios whose name or tag matches (glob or substring)")
       ("profile", po::value(&profile)->default_value(profile), "oracle profile: linux (de-facto Linux) or contract (documented only)")
@@ -31,6 +33,7 @@ int cmd_run(const Args& args) {
       ("timeout", po::value(&timeout_ms)->default_value(timeout_ms), "deadline of one scenario, ms (a hang is a FAIL)")
       ("step-timeout", po::value(&step_timeout_ms)->default_value(step_timeout_ms), "deadline of one blocking step, ms")
       ("no-isolate", "run scenarios in this process (no crash or hang protection)")
+      ("mutant", po::value(&mutant), "inject a fault between kernel and oracle (see 'ringside selftest --list')")
       ("verbose,v", "print every step's trace")
       ("path", po::value(&paths)->composing(), "scenario files or directories (default: the embedded suite)");
   po::positional_options_description pos;
@@ -47,11 +50,15 @@ int cmd_run(const Args& args) {
   if (jobs < 1 || jobs > 256) return misuse("--jobs must be between 1 and 256");
   if (timeout_ms < 100 || step_timeout_ms < 10) return misuse("timeouts are too small");
 
+  const Mutant* injected = nullptr;
+  if (!mutant.empty() && !(injected = mutant_by_id(mutant))) return misuse("unknown mutant '" + mutant + "'");
+
   std::vector<LoadedScenario> sel;
   if (!load_selection(paths, filters, sel)) return kExitUsage;
   if (sel.empty()) return misuse("no scenario matches");
 
   SuiteOptions so;
+  so.run.mutant = injected;
   so.run.profile = profile == "linux" ? Profile::Linux : Profile::Contract;
   so.run.scenario_deadline = std::chrono::milliseconds(timeout_ms);
   so.run.step_deadline = std::chrono::milliseconds(step_timeout_ms);

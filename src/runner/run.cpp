@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/errors.hpp"
+#include "mutate/mutants.hpp"
 #include "oracle/expect.hpp"
 #include "oracle/oracle.hpp"
 #include "program/script.hpp"
@@ -68,6 +69,7 @@ ScenarioResult run_in_process(const Program& p, const RunOptions& o, Engine& eng
   auto t0 = std::chrono::steady_clock::now();
   try {
     Oracle oracle(p, o.profile);
+    std::unique_ptr<Mutation> mutation = o.mutant ? o.mutant->make() : nullptr;
     engine.begin(p);
     bool failed = false;
     for (size_t i = 0; i < p.steps.size(); ++i) {
@@ -79,6 +81,7 @@ ScenarioResult run_in_process(const Program& p, const RunOptions& o, Engine& eng
         break;
       }
       Observation obs = engine.step(i);
+      if (mutation) mutation->apply(p, i, obs);
       std::string line = format_trace_line(p, i, obs);
       if (sink) sink(line);
       r.trace.push_back(std::move(line));

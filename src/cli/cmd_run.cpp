@@ -1,4 +1,6 @@
 // ringside run: the scripted suite (or given scenarios) on the running kernel.
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -14,6 +16,33 @@
 
 namespace ringside::cli {
 
+namespace {
+// Busy child processes that keep the CPUs loaded while the suite runs (--stress); ended
+// by their pids when the run is over.
+class CpuLoad {
+ public:
+  explicit CpuLoad(unsigned n) {
+    for (unsigned k = 0; k < n; ++k) {
+      pid_t pid = fork();
+      if (pid == 0) {
+        volatile uint64_t x = 0;
+        while (true) x = x + 1;
+      }
+      if (pid > 0) pids_.push_back(pid);
+    }
+  }
+  ~CpuLoad() {
+    for (pid_t p : pids_) kill(p, SIGKILL);
+    for (pid_t p : pids_) waitpid(p, nullptr, 0);
+  }
+  CpuLoad(const CpuLoad&) = delete;
+  CpuLoad& operator=(const CpuLoad&) = delete;
+
+ private:
+  std::vector<pid_t> pids_;
+};
+}  // namespace
+
 bool load_selection(const std::vector<std::string>& paths, const std::vector<std::string>& filters,
                     std::vector<LoadedScenario>& out);
 
@@ -21,7 +50,7 @@ int cmd_run(const Args& args) {
   po::options_description opts("options");
   std::vector<std::string> paths, filters;
   std::string profile = "linux", format = "human";
-  unsigned repeat = 1, jobs = std::max(1u, std::thread::hardware_concurrency());
+  unsigned repeat = 1, jobs = std::max(1u, std::thread::hardware_concurrency()), stress = 0;
   int64_t timeout_ms = 30000, step_timeout_ms = 5000;
   std::string mutant;
   opts.add_options()
@@ -30,6 +59,7 @@ int cmd_run(const Args& args) {
       ("repeat", po::value(&repeat)->default_value(repeat), "run the selection N times and report pass rates")
       ("format", po::value(&format)->default_value(format), "output: human or ktap")
       ("jobs,j", po::value(&jobs)->default_value(jobs), "scenarios run in parallel (each in its own process)")
+      ("stress", po::value(&stress), "N parallel workers while N busy processes load the CPUs (false-alarm hunting)")
       ("timeout", po::value(&timeout_ms)->default_value(timeout_ms), "deadline of one scenario, ms (a hang is a FAIL)")
       ("step-timeout", po::value(&step_timeout_ms)->default_value(step_timeout_ms), "deadline of one blocking step, ms")
       ("no-isolate", "run scenarios in this process (no crash or hang protection)")
@@ -48,6 +78,7 @@ int cmd_run(const Args& args) {
   if (format != "human" && format != "ktap") return misuse("--format must be human or ktap");
   if (repeat < 1 || repeat > 100000) return misuse("--repeat must be between 1 and 100000");
   if (jobs < 1 || jobs > 256) return misuse("--jobs must be between 1 and 256");
+  if (stress > 256) return misuse("--stress must be at most 256");
   if (timeout_ms < 100 || step_timeout_ms < 10) return misuse("timeouts are too small");
 
   const Mutant* injected = nullptr;
@@ -63,8 +94,9 @@ int cmd_run(const Args& args) {
   so.run.scenario_deadline = std::chrono::milliseconds(timeout_ms);
   so.run.step_deadline = std::chrono::milliseconds(step_timeout_ms);
   so.run.isolate = !vm.count("no-isolate");
-  so.jobs = jobs;
+  so.jobs = stress ? stress : jobs;
   so.repeat = repeat;
+  CpuLoad load(stress);
 
   bool tty = isatty(STDOUT_FILENO) && format == "human";
   auto reporter = format == "ktap" ? make_ktap_reporter(std::cout) : make_human_reporter(std::cout, tty, vm.count("verbose"));

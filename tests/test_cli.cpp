@@ -66,7 +66,7 @@ TEST_CASE("misuse gives usage and exit status 2", "[cli]") {
   CHECK(ringside("rules --profile x").status == 2);
 }
 
-TEST_CASE("--help on every subcommand", "[cli]") {
+TEST_CASE("every subcommand has --help", "[cli]") {
   for (const char* c : {"run", "list", "rules", "probe"}) {
     auto r = ringside(std::string(c) + " --help");
     INFO(c);
@@ -129,7 +129,7 @@ TEST_CASE("running out of fds is an ERROR (environment), not a FAIL (kernel)", "
   CHECK(r.out.find("fail:0 xfail:0 xpass:0 skip:0 error:1") != std::string::npos);
 }
 
-TEST_CASE("--stress runs the suite with parallel workers under CPU load", "[cli][kernel]") {
+TEST_CASE("run --stress runs the suite with parallel workers under CPU load", "[cli][kernel]") {
   auto r = ringside("run --stress 2 --filter eventfd --repeat 2");
   CHECK(r.status == 0);
   CHECK(r.out.find("scenarios passed 2/2 times") != std::string::npos);

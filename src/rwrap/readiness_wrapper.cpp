@@ -417,6 +417,7 @@ ConsumeResult ReadinessWrapper::consume() {
   }
   st.fill();
   st.sync_eventfd(old_ready);
+  result.ready = st.order.ready();
   return result;
 }
 

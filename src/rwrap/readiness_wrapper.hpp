@@ -81,6 +81,10 @@ struct ConsumeResult {
   // consume() or close() call (the buffer is then recycled for a new read).
   std::span<const std::byte> bytes;
   int error = 0;
+  // R right after this call, read under the same lock as the pop: 0 means the eventfd was
+  // just reset (or stays unreadable), so an ET consumer may stop here and wait for the
+  // next edge; > 0 means another consume() returns an item at once.
+  std::size_t ready = 0;
 };
 
 struct Snapshot {

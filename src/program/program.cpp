@@ -2,6 +2,8 @@
 
 #include <bit>
 
+#include "program/wrapper_steps.hpp"
+
 namespace ringside {
 namespace {
 
@@ -80,6 +82,7 @@ std::string ProgramChecker::check_step(const Program& p, const Step& s) const {
     if (ps.type == ParamType::Enum && ps.set->name_of(v).empty()) return ps.name + ": value out of range";
   }
   auto kind_of = [&](size_t in) { return p.res(s.ins[in]).kind; };
+  if (auto e = check_wrapper_step(p, s); !e.empty()) return e;
   switch (s.op) {
     case Op::Connect: {
       ResKind a = kind_of(0), b = kind_of(1);

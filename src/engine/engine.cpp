@@ -14,6 +14,7 @@
 
 #include "engine/errors.hpp"
 #include "engine/helper.hpp"
+#include "engine/wrapper_ops.hpp"
 #include "program/pattern.hpp"
 
 namespace ringside {
@@ -65,6 +66,7 @@ Observation Engine::step(size_t i) {
 }
 
 Observation Engine::execute(size_t i, const Step& s) {
+  if (is_wrapper_step(*prog_, s)) return wrapper(i, s);  // family 7, and `close` of a wrapper
   switch (s.op) {
     case Op::Socket:
     case Op::Listen:
@@ -112,7 +114,7 @@ Observation Engine::finish() {
   Observation o = join();
   for (auto& s : slots_)
     if (s.open) {
-      ::close(s.fd);
+      if (!wrappers_ || !wrappers_->close_by_eventfd(s.fd)) ::close(s.fd);  // a wrapper owns its eventfd
       s.open = false;
     }
   prog_ = nullptr;

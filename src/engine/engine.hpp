@@ -21,6 +21,8 @@
 
 namespace ringside {
 
+class WrapperSet;
+
 struct EngineOptions {
   std::chrono::milliseconds step_deadline{5000};
   std::string temp_base;  // where the private temp dir goes ($TMPDIR or /tmp if empty)
@@ -82,6 +84,8 @@ class Engine {
   };
   int fd(ResId r) const { return slots_[r].fd; }
   void created(ResId r, int fd, uint32_t origin);
+  // Readiness-wrapper steps (wrapper_ops.cpp), including close of a wrapper.
+  Observation wrapper(size_t i, const Step& s);
   Observation create(size_t i, const Step& s);
   Observation io(size_t i, const Step& s);
   Observation readiness(size_t i, const Step& s);
@@ -100,6 +104,7 @@ class Engine {
   size_t current_ = 0;
   bool crash_allowed_ = false;
   uint64_t unique_ = 0;
+  std::unique_ptr<WrapperSet> wrappers_;  // open readiness wrappers, by resource
 };
 
 }  // namespace ringside

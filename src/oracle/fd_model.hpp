@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "oracle/readiness.hpp"
+#include "oracle/wrapper_model.hpp"
 #include "program/program.hpp"
 
 namespace ringside::model {
@@ -83,6 +84,9 @@ struct Desc {
   // Regular file.
   uint64_t size = 0, pos = 0;
 
+  // Readiness wrapper: index of its WrapperModel.
+  uint32_t wrapper = kNone;
+
   bool is_stream() const { return kind == ResKind::Tcp || kind == ResKind::UnixStream; }
   bool is_tcp() const { return kind == ResKind::Tcp; }
 };
@@ -129,6 +133,10 @@ class FdModel {
   Level now() const { return later_ ? Level::Soon : Level::Yes; }
   void learn(const Condition& c);                // an observation showed condition c on
 
+  // Readiness wrappers (family 7): d is a ResKind::Wrapper description.
+  WrapperModel& wrapper(DescId d) { return wrappers_[descs_[d].wrapper]; }
+  void add_wrapper(DescId d, const WrapperModel& w);
+
   // Is anything still on its way to d (bytes, end of stream, reset, handshake)?
   bool in_flight(DescId d) const;
   // Readiness: the poll masks d's state allows.
@@ -165,6 +173,7 @@ class FdModel {
   // Deques: references stay valid while descriptions and channels are added.
   std::deque<Desc> descs_;
   std::deque<Channel> chans_;
+  std::deque<WrapperModel> wrappers_;
   std::vector<Fd> fds_;
   std::vector<Wake> wakes_;
   std::set<RuleId> exercised_;

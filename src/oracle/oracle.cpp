@@ -1,6 +1,7 @@
 #include <sstream>
 
 #include "oracle/oracle_impl.hpp"
+#include "oracle/wrapper_oracle.hpp"
 
 namespace ringside {
 
@@ -61,6 +62,7 @@ Check Oracle::Impl::join(size_t i, const Observation& obs) {
 Check Oracle::Impl::dispatch(size_t i, const Step& s, const Observation& obs) {
   if (obs.deadline_hit && s.op != Op::EpollWait && s.op != Op::Join)
     return violation(i, RuleId::Deadline, "the step to finish", "still blocked at the deadline");
+  if (is_wrapper_step(prog, s)) return wrapper_step(*this, i, s, obs);  // family 7, and close of a wrapper
   switch (s.op) {
     case Op::Socket:
     case Op::Listen:
@@ -137,6 +139,7 @@ std::string Oracle::describe_state() const {
       const auto& c = m.fds.chan(x.rx);
       o << "; rx queued " << c.queued() << " (" << c.known_arrived() << " known arrived)";
     }
+    if (x.wrapper != kNone) o << "; " << m.fds.wrapper(d).describe();
     o << "\n";
   }
   return o.str();

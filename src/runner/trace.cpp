@@ -7,11 +7,37 @@
 #include "program/script.hpp"
 
 namespace ringside {
+namespace {
+
+// Stable across runs that behaved alike: how many items and which wakeups depend on
+// timing, so only the kinds of items seen (in first-seen order) and how the step ended.
+std::string wrapper_outcome_class(const Step& s, const Observation& o) {
+  if (s.op == Op::WrapperNew) return o.ret >= 0 ? "fd" : result_text(o.ret);
+  if (o.ret < 0) return result_text(o.ret);
+  // Whether close had reads in flight to cancel: the race the close scenarios aim at.
+  if (s.op == Op::Close) return o.wrapper->in_flight_at_close ? "closed_in_flight" : "closed_idle";
+  std::vector<std::string> seen;
+  for (const WrapItem& it : o.wrapper->items) {
+    std::string name = wrap_status_name(it.status);
+    if (it.status == WrapStatus::Wait) name = it.length ? "wait" : "wait_empty";
+    if (std::find(seen.begin(), seen.end(), name) == seen.end()) seen.push_back(name);
+  }
+  std::string out;
+  for (const auto& n : seen) out += (out.empty() ? "" : ",") + n;
+  return out.empty() ? "0" : out;
+}
+
+}  // namespace
 
 std::string format_observation(const Program& p, const Step& s, const Observation& o) {
   std::string out;
   if (o.deadline_hit) out += "DEADLINE ";
   if (s.later) return "scheduled on the helper thread";
+  if (o.wrapper) {
+    if (s.op == Op::WrapperNew) out += "fd " + std::to_string(o.ret) + " ";
+    else if (o.ret != 0) out += result_text(o.ret) + " ";
+    return out + format_wrapper_observation(p, o);
+  }
   switch (s.op) {
     case Op::EpollWait: {
       out += std::to_string(o.ret) + " [";
@@ -66,6 +92,7 @@ std::string format_observation(const Program& p, const Step& s, const Observatio
 std::string outcome_class(const Program& p, const Step& s, const Observation& o) {
   if (o.deadline_hit) return "deadline";
   if (s.later) return "later";
+  if (o.wrapper) return wrapper_outcome_class(s, o);
   auto sized = [&](int64_t want) {
     if (o.ret < 0) return result_text(o.ret);
     if (o.ret == 0) return std::string("0");

@@ -187,6 +187,12 @@ Observation Engine::wrapper(size_t, const Step& s) {
       const int64_t waits = param("waits");
       const int64_t deadline = monotonic_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(budget()).count();
       epoll_event evs[kEventLoopMaxEvents];
+      if (param("first")) {
+        note("consume");
+        while (consume_one(*w, o)) {
+        }
+        if (o.wrapper->items.back().status != WrapStatus::WouldBlock) break;  // the stream ended
+      }
       for (int64_t n = 0; n < waits; ++n) {
         const int64_t left_ms = (deadline - monotonic_ns()) / 1'000'000;
         if (left_ms <= 0) {

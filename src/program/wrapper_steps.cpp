@@ -187,9 +187,13 @@ std::string format_wrapper_observation(const Program& p, const Observation& o) {
          " signals=" + std::to_string(s.signals) + " transitions=" + std::to_string(s.transitions) +
          " efd=" + (s.eventfd_readable ? "1" : "0") + " next=" + std::to_string(s.next_offset);
   if (s.reordered) out += " reordered=" + std::to_string(s.reordered);
-  if (s.eof_delivered) out += " eof=1";
-  if (s.error) out += " error=" + errno_text(s.error);
-  if (s.error_delivered) out += " error_delivered=1";
+  // The reader derives these from eof/error items when they are not given: spell them
+  // out whenever such an item is there, so the text says exactly what was observed.
+  bool ending = false;
+  for (const WrapItem& it : items) ending |= it.status == WrapStatus::Eof || it.status == WrapStatus::Error;
+  if (s.eof_delivered || ending) out += std::string(" eof=") + (s.eof_delivered ? "1" : "0");
+  if (s.error || ending) out += " error=" + (s.error ? errno_text(s.error) : std::string("0"));
+  if (s.error_delivered || ending) out += std::string(" error_delivered=") + (s.error_delivered ? "1" : "0");
   if (s.closed) out += " closed=1 at_close=" + std::to_string(o.wrapper->in_flight_at_close);
   if (o.wrapper->eventfd_open) out += " eventfd_open=1";
   return out;
@@ -257,7 +261,7 @@ std::string parse_wrapper_observation(const Program& p, std::string_view text, c
       else if (key == "at_close") ok = u32(w.in_flight_at_close);
       else if (key == "eventfd_open") ok = flag(w.eventfd_open);
       else if (key == "error") {
-        auto e = parse_errno(val);
+        auto e = val == "0" ? std::optional<int32_t>(0) : parse_errno(val);
         if (e) s.error = *e;
         ok = e.has_value();
       }

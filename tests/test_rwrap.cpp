@@ -123,12 +123,13 @@ rw::ReadinessWrapper& opened(rw::OpenResult& r) {
   return *r.wrapper;
 }
 
-enum class Consumer { lt_drain, lt_one, et_drain, slow };
+enum class Consumer { lt_drain, lt_one, et_drain, et_until_empty, slow };
 const char* name(Consumer c) {
   switch (c) {
     case Consumer::lt_drain: return "epoll LT, drain";
     case Consumer::lt_one: return "epoll LT, one per wakeup";
     case Consumer::et_drain: return "epoll ET, drain";
+    case Consumer::et_until_empty: return "epoll ET, consume until ConsumeResult::ready is 0";
     case Consumer::slow: return "slow: wait until all reads completed";
   }
   return "?";
@@ -161,8 +162,16 @@ Delivered read_all(rw::ReadinessWrapper& w, Consumer mode, unsigned depth, std::
     out.last = s;
     return s;
   };
+  std::size_t ready_after = 0;
   const auto consume_one = [&] {
+    const std::size_t before = w.snapshot().ready;
     const rw::ConsumeResult r = w.consume();
+    ready_after = r.ready;
+    // R after the call: one item less (if one came out), plus what completed since the
+    // snapshot before; and the reaper only raises it afterwards.
+    if (r.status == rw::Status::would_block || r.status == rw::Status::done) CHECK(r.ready == 0);
+    else CHECK(r.ready + 1 >= before);
+    CHECK(r.ready <= w.snapshot().ready);
     switch (r.status) {
       case rw::Status::data:
         CHECK(r.offset == expect);
@@ -189,7 +198,8 @@ Delivered read_all(rw::ReadinessWrapper& w, Consumer mode, unsigned depth, std::
   Fd ep(::epoll_create1(EPOLL_CLOEXEC));
   REQUIRE(ep.get() >= 0);
   epoll_event reg{};
-  reg.events = EPOLLIN | (mode == Consumer::et_drain ? EPOLLET : 0u);
+  const bool et = mode == Consumer::et_drain || mode == Consumer::et_until_empty;
+  reg.events = EPOLLIN | (et ? EPOLLET : 0u);
   REQUIRE(::epoll_ctl(ep.get(), EPOLL_CTL_ADD, w.eventfd(), &reg) == 0);
 
   while (!finished()) {
@@ -214,8 +224,13 @@ Delivered read_all(rw::ReadinessWrapper& w, Consumer mode, unsigned depth, std::
     // The reaper only raises R, so the first consume after a wakeup makes progress.
     rw::Status st = consume_one();
     CHECK(st != rw::Status::would_block);
-    if (mode != Consumer::lt_one)
+    if (mode == Consumer::et_until_empty) {
+      // R = 0 after a call means the eventfd was reset there: the next transition writes
+      // it again, so stopping here (without the would_block call) never misses an edge.
+      while (!finished() && ready_after > 0) st = consume_one();
+    } else if (mode != Consumer::lt_one) {
       while (!finished() && st != rw::Status::would_block && st != rw::Status::done) st = consume_one();
+    }
     check_snapshot();
   }
   CHECK(w.consume().status == rw::Status::done);  // the terminal is reported once
@@ -249,7 +264,8 @@ TEST_CASE("rwrap: the file arrives in order, eof once, eventfd readable iff R > 
     REQUIRE(fd.get() >= 0);
     for (unsigned depth : {1u, 2u, 7u, 16u, 64u}) {
       for (std::uint32_t buffer : {4096u, 65536u}) {
-        for (Consumer mode : {Consumer::lt_drain, Consumer::lt_one, Consumer::et_drain, Consumer::slow}) {
+        for (Consumer mode :
+             {Consumer::lt_drain, Consumer::lt_one, Consumer::et_drain, Consumer::et_until_empty, Consumer::slow}) {
           INFO("size " << size << " depth " << depth << " buffer " << buffer << " consumer " << name(mode));
           rw::Options o;
           o.depth = depth;

@@ -45,7 +45,7 @@ std::vector<ScenarioResult> sample_results() {
 }
 
 RunInfo sample_info() {
-  RunInfo info{"6.1.0-test", "linux", 4, 1, {}, {}};
+  RunInfo info{"6.1.0-test", "linux", 4, 1, "ringside", {}, {}};
   info.scripts["epoll/et_refire_pipe"] = "purpose: p\ntags: t\np = pipe\n";
   info.sources["epoll/et_refire_pipe"] = "<embedded>/epoll/et_refire_pipe.scn";
   return info;

@@ -48,7 +48,7 @@ struct FileOutput {
 int cmd_run(const Args& args) {
   po::options_description opts("options");
   std::vector<std::string> paths, filters, outputs;
-  std::string profile = "linux", format = "human", record_baseline, baseline_file;
+  std::string profile = "linux", format = "human", record_baseline, baseline_file, report_name = "ringside";
   unsigned repeat = 1, jobs = std::max(1u, std::thread::hardware_concurrency());
   int64_t timeout_ms = 30000, step_timeout_ms = 5000;
   opts.add_options()
@@ -57,6 +57,7 @@ int cmd_run(const Args& args) {
       ("repeat", po::value(&repeat)->default_value(repeat), "run the selection N times and report pass rates")
       ("format", po::value(&format)->default_value(format), "output on stdout: human, ktap, junit or json")
       ("output,o", po::value(&outputs)->composing(), "also write FORMAT=FILE (ktap, junit, json, human); may repeat")
+      ("report-name", po::value(&report_name)->default_value(report_name), "JUnit: name of the run, prefix of suites and classes")
       ("record-baseline", po::value(&record_baseline), "save what was observed per scenario to FILE (JSON)")
       ("baseline", po::value(&baseline_file), "report behaviour that changed since the baseline FILE")
       ("fail-on-baseline-change", "exit with status 3 when behaviour changed since --baseline (and nothing failed)")
@@ -134,7 +135,7 @@ int cmd_run(const Args& args) {
     reporters.push_back(make_reporter(f.format, *f.stream, false, vm.count("verbose")));
   }
   auto reporter = make_tee_reporter(std::move(reporters));
-  RunInfo info{probe.release, profile, sel.size() * repeat, repeat, {}, {}};
+  RunInfo info{probe.release, profile, sel.size() * repeat, repeat, report_name, {}, {}};
   for (const auto& sc : sel) {
     info.scripts[sc.program.name] = sc.source.text;
     info.sources[sc.program.name] = sc.source.path;

@@ -81,7 +81,7 @@ class JunitReporter : public Reporter {
   void end(const Totals& t, double seconds, const std::vector<std::string>& notes) override {
     pt::ptree doc;
     pt::ptree& root = doc.add_child("testsuites", pt::ptree());
-    attr(root, "name", "ringside");
+    attr(root, "name", info_.report_name);
     size_t tests = t.all(), failures = t.fail;
     attr(root, "time", fmt::format("{:.3f}", seconds));
     for (auto& [fam, cases] : suites_) {
@@ -133,7 +133,7 @@ class JunitReporter : public Reporter {
       t.add(c.result.verdict);
       secs += c.result.seconds;
     }
-    attr(s, "name", "ringside." + fam);
+    attr(s, "name", info_.report_name + "." + fam);
     attr(s, "tests", std::to_string(t.all()));
     attr(s, "failures", std::to_string(t.fail));
     attr(s, "errors", std::to_string(t.error));
@@ -145,7 +145,7 @@ class JunitReporter : public Reporter {
     for (const auto& c : cases) {
       const ScenarioResult& r = c.result;
       pt::ptree& tc = s.add_child("testcase", pt::ptree());
-      attr(tc, "classname", "ringside." + fam);
+      attr(tc, "classname", info_.report_name + "." + fam);
       attr(tc, "name", c.name);
       attr(tc, "time", fmt::format("{:.3f}", r.seconds));
       switch (r.verdict) {
@@ -184,7 +184,7 @@ class JunitReporter : public Reporter {
     std::map<std::string, std::vector<const BaselineChange*>> by;
     for (const auto& ch : c.changes) by[ch.scenario].push_back(&ch);
     pt::ptree s;
-    attr(s, "name", "ringside.baseline");
+    attr(s, "name", info_.report_name + ".baseline");
     size_t n = by.empty() ? 1 : by.size(), f = gating_ ? by.size() : 0;
     attr(s, "tests", std::to_string(n));
     attr(s, "failures", std::to_string(f));
@@ -195,14 +195,14 @@ class JunitReporter : public Reporter {
     for (const auto& l : describe_baseline(c, gating_)) summary += l + "\n";
     if (by.empty()) {
       pt::ptree& tc = s.add_child("testcase", pt::ptree());
-      attr(tc, "classname", "ringside.baseline");
+      attr(tc, "classname", info_.report_name + ".baseline");
       attr(tc, "name", "no behaviour changed");
       attr(tc, "time", "0.000");
       tc.add("system-out", xml_safe_text(summary));
     }
     for (const auto& [name, changes] : by) {
       pt::ptree& tc = s.add_child("testcase", pt::ptree());
-      attr(tc, "classname", "ringside.baseline");
+      attr(tc, "classname", info_.report_name + ".baseline");
       attr(tc, "name", name);
       attr(tc, "time", "0.000");
       std::string body;

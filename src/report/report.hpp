@@ -18,6 +18,7 @@ struct RunInfo {
   std::string profile;
   size_t total = 0;  // scenario runs planned
   unsigned repeat = 1;
+  std::string report_name = "ringside";  // JUnit: root name and suite/class prefix
   // Scenario name -> its text and where it came from: failures carry it as their reproducer.
   std::map<std::string, std::string> scripts;
   std::map<std::string, std::string> sources;

@@ -127,7 +127,8 @@ BaselineComparison compare_baselines(const Baseline& before, const Baseline& now
       continue;
     }
     ++c.compared;
-    auto change = [&](const char* kind, std::string detail) { c.changes.push_back({name, kind, std::move(detail)}); };
+    const std::string& scenario = name;  // (clang 14 cannot capture a structured binding)
+    auto change = [&](const char* kind, std::string detail) { c.changes.push_back({scenario, kind, std::move(detail)}); };
 
     std::set<std::string> vb, vn;
     for (const auto& [v, n] : old.verdicts) vb.insert(v);

@@ -10,6 +10,8 @@ const std::vector<Command>& commands() {
       {"list", "list the scenarios (name, tags, purpose)", cmd_list},
       {"rules", "list the oracle's rules with the documented behaviour each encodes", cmd_rules},
       {"probe", "show what this kernel supports (io_uring opcodes and features, epoll flags)", cmd_probe},
+      {"selftest", "prove the gate: the suite must catch every injected fault (mutant)", cmd_selftest},
+      {"bench", "measure the seed's performance models (syscall, switch and queuing costs, R(k), B*)", cmd_bench},
   };
   return v;
 }

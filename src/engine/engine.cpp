@@ -280,16 +280,12 @@ Observation Engine::create(size_t, const Step& s) {
     case Op::Accept: {
       sockaddr_storage peer{};
       socklen_t len = sizeof peer;
-      Watchdog::Guard g(watchdog_, budget());
-      note("accept4");
-      int f;
-      while ((f = ::accept4(fd(s.ins[0]), reinterpret_cast<sockaddr*>(&peer), &len, SOCK_CLOEXEC | sock_nb)) < 0 &&
-             errno == EINTR && !g.expired()) {
-      }
+      int f = blocking_call(o, "accept4", [&] {
+        return ::accept4(fd(s.ins[0]), reinterpret_cast<sockaddr*>(&peer), &len, SOCK_CLOEXEC | sock_nb);
+      });
       if (f < 0) {
         if (is_environment_errno(errno)) creation_failed("accept4", errno, 0);
         o.ret = -errno;
-        o.deadline_hit = errno == EINTR;
         return o;
       }
       done(s.outs[0], f, s.outs[0]);

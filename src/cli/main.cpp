@@ -22,7 +22,8 @@ void print_main_usage(std::ostream& out) {
          "commands:\n";
   for (const auto& c : commands()) out << "  " << c.name << std::string(10 - std::string(c.name).size(), ' ') << c.summary << "\n";
   out << "\n'ringside <command> --help' describes a command's options.\n"
-         "Exit status: 0 all passed, 1 a failure or error, 2 usage or bad script, 4 everything skipped.\n";
+         "Exit status: 0 all passed, 1 a failure or error, 2 usage or bad script, 4 everything skipped;\n"
+         "3 behaviour changed since the baseline (run --baseline FILE --fail-on-baseline-change).\n";
 }
 
 }  // namespace ringside::cli

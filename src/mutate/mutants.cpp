@@ -1,5 +1,6 @@
 #include "mutate/mutants.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <map>
 #include <set>
@@ -232,6 +233,109 @@ struct FileNotWritable : Mutation {
   }
 };
 
+// --- family 7: the readiness wrapper -------------------------------------------------
+
+bool on_wrapper(const Program& p, const Step& s) {
+  return s.op == Op::Consume || s.op == Op::Settle || s.op == Op::Inspect || s.op == Op::WrapperNew ||
+         s.op == Op::EventLoop || (s.op == Op::Close && p.res(s.ins[0]).kind == ResKind::Wrapper);
+}
+
+// The eventfd is written twice for one R 0 -> >0 transition.
+struct WrapperSignalTwice : Mutation {
+  void apply(const Program& p, size_t i, Observation& o) override {
+    if (on_wrapper(p, p.steps[i]) && o.wrapper && o.wrapper->snap.transitions > 0) o.wrapper->snap.signals++;
+  }
+};
+
+// The eventfd stays readable after consume() emptied R (the reset is lost).
+struct WrapperStaleReadable : Mutation {
+  void apply(const Program& p, size_t i, Observation& o) override {
+    if (!on_wrapper(p, p.steps[i]) || !o.wrapper) return;
+    WrapSnapshot& s = o.wrapper->snap;
+    if (s.ready == 0 && s.transitions > 0 && !s.closed) s.eventfd_readable = true;
+  }
+};
+
+// Edge-triggered epoll reports the wrapper again while R stayed > 0 (a second wakeup).
+struct WrapperEtRefire : Mutation {
+  std::set<uint64_t> reported;  // ET wrapper registrations reported since R was last 0
+  void apply(const Program& p, size_t i, Observation& o) override {
+    const Step& s = p.steps[i];
+    if (s.op == Op::Consume && o.wrapper)
+      for (const WrapItem& it : o.wrapper->items)
+        if (it.ready_after == 0) reported.clear();
+    if (s.op != Op::EpollWait) return;
+    for (const auto& e : o.events)
+      if (p.res(static_cast<ResId>(e.ref)).kind == ResKind::Wrapper &&
+          (interest_of(p, i, s.ins[0], e.ref) & kEt))
+        reported.insert(e.ref);
+    if (!o.events.empty() || reported.empty() || o.ret >= s.param(0)) return;
+    o.events.push_back({*reported.begin(), kIn});
+    o.ret++;
+  }
+};
+
+// Two consecutive buffers of one consume come out in completion order, not file order.
+struct WrapperReorder : Mutation {
+  void apply(const Program& p, size_t i, Observation& o) override {
+    if (!on_wrapper(p, p.steps[i]) || !o.wrapper) return;
+    auto& items = o.wrapper->items;
+    size_t pos = 0;
+    for (size_t k = 0; k + 1 < items.size(); ++k) {
+      WrapItem &a = items[k], &b = items[k + 1];
+      if (a.status == WrapStatus::Data && b.status == WrapStatus::Data && a.length == b.length) {
+        // Swap their bytes and offsets: each buffer stays self-consistent, the order does not.
+        std::swap(a.offset, b.offset);
+        std::string first = o.data.substr(pos, a.length);
+        o.data.replace(pos, a.length, o.data, pos + a.length, b.length);
+        o.data.replace(pos + b.length, b.length, first);
+        return;
+      }
+      if (a.status == WrapStatus::Data) pos += a.length;
+    }
+  }
+};
+
+// The pipeline admits one read more than its depth.
+struct WrapperOverDepth : Mutation {
+  void apply(const Program& p, size_t i, Observation& o) override {
+    if (!on_wrapper(p, p.steps[i]) || !o.wrapper) return;
+    if (p.steps[i].op == Op::WrapperNew && o.wrapper->snap.in_flight > 0) o.wrapper->snap.max_in_flight++;
+  }
+};
+
+// consume() does not submit the next read: the pipeline drains and stalls.
+struct WrapperNoRefill : Mutation {
+  void apply(const Program& p, size_t i, Observation& o) override {
+    if (p.steps[i].op != Op::Consume || !o.wrapper) return;
+    WrapSnapshot& s = o.wrapper->snap;
+    if (s.ready == 0 && !s.eof_delivered) s.in_flight = s.held = 0;
+  }
+};
+
+// End of file is reported a second time instead of done.
+struct WrapperEofTwice : Mutation {
+  void apply(const Program& p, size_t i, Observation& o) override {
+    if (!on_wrapper(p, p.steps[i]) || !o.wrapper) return;
+    auto& items = o.wrapper->items;
+    for (size_t k = 0; k < items.size(); ++k)
+      if (items[k].status == WrapStatus::Done) {
+        items[k].status = WrapStatus::Eof;
+        items[k].offset = o.wrapper->snap.next_offset;
+        return;
+      }
+  }
+};
+
+// Closing a wrapper returns before the completion of a read it had in flight (applied to
+// every close, so the kill does not depend on the close racing the reads).
+struct WrapperCloseEarly : Mutation {
+  void apply(const Program& p, size_t i, Observation& o) override {
+    const Step& s = p.steps[i];
+    if (s.op == Op::Close && o.wrapper) o.wrapper->snap.in_flight = std::max(o.wrapper->snap.in_flight, 1u);
+  }
+};
+
 template <class T>
 std::unique_ptr<Mutation> make() {
   return std::make_unique<T>();
@@ -256,6 +360,19 @@ const Mutant kMutants[] = {
     {"eventfd.no_reset", 2, "reading an eventfd does not reset its counter", make<EventfdNoReset>},
     {"file.epoll_accepts", 3, "epoll_ctl ADD of a regular file succeeds", make<FileEpollAccepts>},
     {"file.not_writable", 3, "poll reports a regular file not writable", make<FileNotWritable>},
+    {"wrapper.signal_twice", 7, "the wrapper writes its eventfd twice for one R 0 -> >0 transition",
+     make<WrapperSignalTwice>},
+    {"wrapper.stale_readable", 7, "the wrapper's eventfd stays readable after consume() emptied R",
+     make<WrapperStaleReadable>},
+    {"wrapper.et_refire", 7, "edge-triggered epoll reports the wrapper again while R stayed > 0",
+     make<WrapperEtRefire>},
+    {"wrapper.reorder", 7, "two buffers are handed out in completion order instead of file order",
+     make<WrapperReorder>},
+    {"wrapper.over_depth", 7, "the wrapper has one read more in flight than its depth", make<WrapperOverDepth>},
+    {"wrapper.no_refill", 7, "consuming a buffer does not submit the next read: the pipeline stalls",
+     make<WrapperNoRefill>},
+    {"wrapper.eof_twice", 7, "end of file is reported again instead of done", make<WrapperEofTwice>},
+    {"wrapper.close_early", 7, "closing a wrapper returns with a read still in flight", make<WrapperCloseEarly>},
 };
 
 }  // namespace

@@ -223,17 +223,21 @@ Check EpollModel::wait(size_t step, DescId ep, int max, int64_t timeout_ms, cons
       // Consumed. If more was in flight, its wakeup may come before or after this harvest.
       r->edge = Level::No;
       if (r->soon_pending) {
-        if (fds_.in_flight(r->target)) r->edge = Level::Maybe;
-        else r->soon_pending = false;
+        r->edge = fds_.wake_coming(r->target);
+        if (r->edge == Level::No) r->soon_pending = false;
       }
     }
     if (r->events & ev::Oneshot) r->disabled = true;
   }
   if (!full) {
     // The whole ready list was harvested: an ET edge that was not reported was consumed
-    // with a zero mask. A soon edge may still be on its way.
+    // with a zero mask. A soon edge may still be on its way, and so may one that a
+    // stronger edge absorbed (a wrapper's eventfd reset after an earlier transition).
     for (auto* r : mine)
-      if (!seen.count(r) && r->et() && r->edge != Level::Soon) r->edge = Level::No;
+      if (!seen.count(r) && r->et() && r->edge != Level::Soon) {
+        r->edge = r->soon_pending ? fds_.wake_coming(r->target) : Level::No;
+        if (r->edge == Level::No) r->soon_pending = false;
+      }
   }
   return std::nullopt;
 }

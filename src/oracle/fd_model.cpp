@@ -334,6 +334,12 @@ bool FdModel::in_flight(DescId d) const {
          (!s.queue.empty() && static_cast<size_t>(s.known_queued) < s.queue.size()) || !s.maybe_queue.empty();
 }
 
+Level FdModel::wake_coming(DescId d) const {
+  const Desc& s = descs_[d];
+  if (s.wrapper != kNone) return wrappers_[s.wrapper].transition_coming() ? Level::Soon : Level::No;
+  return in_flight(d) ? Level::Maybe : Level::No;
+}
+
 Level FdModel::rx_level(const Desc& s) const {
   if (s.rx == kNone) return Level::No;
   const Channel& c = chans_[s.rx];

@@ -139,6 +139,9 @@ class FdModel {
 
   // Is anything still on its way to d (bytes, end of stream, reset, handshake)?
   bool in_flight(DescId d) const;
+  // How sure a wakeup of d's waiters is still to come: Soon when it certainly will (a
+  // wrapper's next R 0 -> >0 transition), Maybe when something in flight may bring one.
+  Level wake_coming(DescId d) const;
   // Readiness: the poll masks d's state allows.
   ReadySet readiness(DescId d) const;
 

@@ -20,7 +20,7 @@
 #include "fuzzing/executor.hpp"
 #include "fuzzing/program_file.hpp"
 #include "program/script.hpp"
-#include "runner/fault.hpp"
+#include "mutate/mutants.hpp"
 
 using namespace ringside;
 
@@ -52,11 +52,11 @@ __attribute__((section("__libfuzzer_extra_counters"))) uint8_t ringside_behaviou
 
 int LLVMFuzzerInitialize(int*, char***) {
   ExecOptions eo;
-  // Test only: RINGSIDE_INJECT=<fault> distorts observations (see `ringside fuzz --inject list`).
-  if (const char* f = std::getenv("RINGSIDE_INJECT")) {
-    eo.fault = observation_fault(f);
-    if (!eo.fault) {
-      std::fprintf(stderr, "RINGSIDE_INJECT: unknown fault '%s'\n", f);
+  // Test only: RINGSIDE_MUTANT=<id> distorts observations (see `ringside selftest --list`).
+  if (const char* m = std::getenv("RINGSIDE_MUTANT")) {
+    eo.mutant = mutant_by_id(m);
+    if (!eo.mutant) {
+      std::fprintf(stderr, "RINGSIDE_MUTANT: unknown mutant '%s'\n", m);
       std::exit(2);
     }
   }
@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   if (r.verdict == Verdict::Fail) {
-    std::fprintf(stderr, "\n==== ringside: %s\n%s\nthe program as a scenario:\n%s\n", r.rule_id.c_str(),
+    std::fprintf(stderr, "\n==== ringside: rule: %s\n%s\nthe program as a scenario:\n%s\n", r.rule_id.c_str(),
                  failure_report(r).c_str(), print_script(p).c_str());
     std::abort();
   }

@@ -50,7 +50,7 @@ struct Dir {
 }  // namespace
 
 TEST_CASE("fuzzing commands give usage and exit 2 on misuse", "[cli][fuzz]") {
-  for (const char* bad : {"fuzz --jobs 0", "fuzz --time never", "fuzz --inject no-such-fault", "fuzz --bogus",
+  for (const char* bad : {"fuzz --jobs 0", "fuzz --time never", "fuzz --mutant no-such-mutant", "fuzz --bogus",
                           "fuzz --profile strict", "shrink", "shrink /no/such/file", "replay", "replay --repeat 0 x",
                           "repro x.scn", "repro --emit-c", "shrink --rule no.such.rule x", "corpus --bogus"}) {
     INFO(bad);
@@ -60,9 +60,9 @@ TEST_CASE("fuzzing commands give usage and exit 2 on misuse", "[cli][fuzz]") {
   auto r = ringside("fuzz --help");
   CHECK(r.status == 0);
   CHECK(r.out.find("usage: ringside fuzz") != std::string::npos);
-  r = ringside("replay --inject list");
+  r = ringside("replay --mutant list");
   CHECK(r.status == 0);
-  CHECK(r.out.find("read-short") != std::string::npos);
+  CHECK(r.out.find("stream.corrupt_data") != std::string::npos);
 }
 
 TEST_CASE("replay says how often a script or fuzzer bytes fail", "[cli][fuzz][kernel]") {
@@ -71,10 +71,10 @@ TEST_CASE("replay says how often a script or fuzzer bytes fail", "[cli][fuzz][ke
   auto r = ringside("replay " + pass + " --repeat 3");
   CHECK(r.status == 0);
   CHECK(r.out.find("0/3 runs failed") != std::string::npos);
-  r = ringside("replay " + pass + " --repeat 3 --inject read-short");
+  r = ringside("replay " + pass + " --repeat 3 --mutant stream.corrupt_data");
   CHECK(r.status == 1);
   CHECK(r.out.find("3/3 runs failed") != std::string::npos);
-  CHECK(r.out.find("stream.read.count") != std::string::npos);
+  CHECK(r.out.find("stream.data.order") != std::string::npos);
   // Any bytes are a program.
   auto bytes = d.file("crash-1", std::string("\x06\x00\x00\x00\x80\x0c\x00\x01\x04", 9));
   r = ringside("replay " + bytes + " --repeat 2");
@@ -87,15 +87,15 @@ TEST_CASE("shrink writes a smaller scenario that still fails, and repro emits C"
   auto f = d.file("big.scn",
                   "purpose: p\ntags: t\ne = eventfd nonblock\nl = listen tcp4\nr, w = pipe nonblock\nwrite e 1\n"
                   "write w 100\nread e 8\nread r 100\n");
-  auto r = ringside("shrink " + f + " --inject read-short --out " + d.path + "/min.scn");
+  auto r = ringside("shrink " + f + " --mutant stream.corrupt_data --out " + d.path + "/min.scn");
   INFO(r.out);
   CHECK(r.status == 0);
-  CHECK(r.out.find("fails with stream.read.count") != std::string::npos);
+  CHECK(r.out.find("fails with stream.data.order") != std::string::npos);
   std::ifstream in(d.path + "/min.scn");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(text.find("eventfd") == std::string::npos);
   CHECK(text.find("read") != std::string::npos);
-  r = ringside("repro --emit-c " + d.path + "/min.scn --inject read-short -o " + d.path + "/repro.c");
+  r = ringside("repro --emit-c " + d.path + "/min.scn --mutant stream.corrupt_data -o " + d.path + "/repro.c");
   CHECK(r.status == 0);
   CHECK(std::filesystem::file_size(d.path + "/repro.c") > 1000);
   // Without the fault the kernel does not deviate: no allowed set to check.
@@ -105,6 +105,16 @@ TEST_CASE("shrink writes a smaller scenario that still fails, and repro emits C"
   r = ringside("shrink " + f + " --repeats 2");
   CHECK(r.status == 1);
   CHECK(r.out.find("nothing to shrink") != std::string::npos);
+  // Without -o the scenario is the standard output (scripts redirect it).
+  std::string cmd = RINGSIDE_BINARY " shrink "s + f + " --mutant stream.corrupt_data 2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  CHECK(pclose(p) == 0);
+  CHECK(out.rfind("purpose: shrunk reproducer of stream.data.order", 0) == 0);
 }
 
 TEST_CASE("corpus writes one file per scenario and a dictionary", "[cli][fuzz]") {

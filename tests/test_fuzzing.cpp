@@ -19,7 +19,7 @@
 #include "gen/generator.hpp"
 #include "program/pattern.hpp"
 #include "program/script.hpp"
-#include "runner/fault.hpp"
+#include "mutate/mutants.hpp"
 #include "runner/suite.hpp"
 
 using namespace ringside;
@@ -153,9 +153,9 @@ TEST_CASE("generated programs are valid, obey the fuzz limits, and use every ope
       later += s.later;
     }
   }
-  for (const auto& spec : all_ops()) {
-    INFO("operation " << spec.name);
-    CHECK(used[spec.op] > 0);  // ops added to the tables are generated without more work
+  for (const OpSpec* spec : fuzzable_ops()) {
+    INFO("operation " << spec->name);
+    CHECK(used[spec->op] > 0);  // ops added to the tables are generated without more work
   }
   CHECK(later > 300);
 }
@@ -226,58 +226,60 @@ TEST_CASE("one engine runs thousands of programs without leaking fds or files", 
 
 TEST_CASE("shrinking keeps the rule and drops what does not matter", "[fuzz][shrink][kernel]") {
   ExecOptions eo;
-  eo.fault = observation_fault("read-short");
-  REQUIRE(eo.fault);
+  eo.mutant = mutant_by_id("stream.corrupt_data");
+  REQUIRE(eo.mutant);
   Executor ex(eo);
   Program p = parse(
       "e = eventfd nonblock\nep = epoll\nl = listen tcp4\nr, w = pipe nonblock\nwrite e 5\nepoll_add ep e in\n"
       "write w 100\nepoll_wait ep\nread r 100\nread e 8\n");
   ProgramRunner run = [&](const Program& q) { return ex.run(q); };
-  ShrinkResult sr = shrink_program(p, "stream.read.count", run);
+  ShrinkResult sr = shrink_program(p, "stream.data.order", run);
   REQUIRE(sr.reproduced);
   INFO(print_script(sr.program));
   CHECK(sr.program.steps.size() <= 3);
-  CHECK(sr.failure.rule_id == "stream.read.count");
-  CHECK(reproduce_count(sr.program, "stream.read.count", run, 5) == 5);
+  CHECK(sr.failure.rule_id == "stream.data.order");
+  CHECK(reproduce_count(sr.program, "stream.data.order", run, 5) == 5);
 }
 
-TEST_CASE("C reproducers compile, fail with the fault re-applied and pass without it", "[fuzz][emitc][kernel]") {
+TEST_CASE("C reproducers compile, fail with the mutant re-applied and pass without it", "[fuzz][emitc][kernel]") {
   ScratchDir dir;
   struct Case {
-    const char* fault;
+    const char* mutant;
     const char* script;
   };
   const Case cases[] = {
-      {"read-short", "r, w = pipe nonblock\nwrite w 100\nread r 100\n"},
-      {"poll-drop-out", "e = eventfd nonblock\npoll e events=out\n"},
-      {"so-error-zero", "p = closed_port tcp4\nc = socket tcp4 nonblock\nconnect c p\npoll c events=out timeout=1s\n"
-                        "sockerr c\n"},
-      {"epoll-drop-first", "e = eventfd nonblock\nep = epoll\nepoll_add ep e out\nepoll_wait ep\n"},
-      {"read-short", "a, b = socketpair unix_stream nonblock\nlater 1ms write a 100\njoin\nread b 100\n"},
-      {"read-short", "a, b = socketpair unix_stream nonblock\nwrite a 100\nf = file size=10\nread f 10\ndrain b\n"},
+      {"stream.corrupt_data", "r, w = pipe nonblock\nwrite w 100\nread r 100\n"},
+      {"file.not_writable", "f = file\ne = eventfd nonblock\npoll e f events=out\n"},
+      {"connect.zero_so_error", "p = closed_port tcp4\nc = socket tcp4 nonblock\nconnect c p\n"
+                                "poll c events=out timeout=1s\nsockerr c\n"},
+      {"file.epoll_accepts", "f = file\nep = epoll\nepoll_add ep f in\n"},
+      {"pipe.drop_hup", "r, w = pipe nonblock\nep = epoll\nepoll_add ep r in\nclose w\nepoll_wait ep\n"},
+      {"stream.drop_rdhup", "a, b = socketpair unix_stream nonblock\nshutdown a wr\npoll b events=in|rdhup\n"},
+      {"stream.corrupt_data", "a, b = socketpair unix_stream nonblock\nlater 1ms write a 100\njoin\nread b 100\n"},
+      {"stream.corrupt_data", "a, b = socketpair unix_stream nonblock\nwrite a 100\nf = file size=10\ndrain b\n"},
   };
   int n = 0;
   for (const auto& c : cases) {
     Program p = parse(c.script);
     ExecOptions eo;
-    eo.fault = observation_fault(c.fault);
-    REQUIRE(eo.fault);
+    eo.mutant = mutant_by_id(c.mutant);
+    REQUIRE(eo.mutant);
     Executor ex(eo);
     std::optional<ScenarioResult> fail;
     for (int k = 0; k < 20 && !fail; ++k)
       if (const auto& r = ex.run(p); r.verdict == Verdict::Fail) fail = r;
-    INFO(c.fault << "\n" << c.script);
+    INFO(c.mutant << "\n" << c.script);
     REQUIRE(fail);
     REQUIRE(fail->violation);
     EmitCInput in;
     in.program = &p;
     in.violation = *fail->violation;
-    in.fault = eo.fault;
+    in.mutant = eo.mutant;
     std::string err;
     std::string with_fault = emit_c(in, err);
     INFO(err);
     REQUIRE_FALSE(with_fault.empty());
-    in.fault = nullptr;  // the same check on the kernel as it is: no deviation
+    in.mutant = nullptr;  // the same check on the kernel as it is: no deviation
     std::string as_is = emit_c(in, err);
     REQUIRE_FALSE(as_is.empty());
     std::string name = "repro" + std::to_string(n++);
@@ -289,7 +291,8 @@ TEST_CASE("C reproducers compile, fail with the fault re-applied and pass withou
 
 TEST_CASE("an operation without C code is a clear 'not supported' error", "[fuzz][emitc]") {
   GenOptions go = fuzz_gen_options();
-  for (const auto& spec : all_ops()) {
+  for (const OpSpec* op : fuzzable_ops()) {
+    const OpSpec& spec = *op;
     if (c_emitter(spec.op)) continue;
     // Find a program with this operation, cut after it, and ask for C.
     for (uint64_t seed = 1; seed < 20000; ++seed) {
@@ -305,9 +308,26 @@ TEST_CASE("an operation without C code is a clear 'not supported' error", "[fuzz
       in.violation = v;
       std::string err;
       CHECK(emit_c(in, err).empty());
-      CHECK(err.find("'" + std::string(spec.name) + "' is not supported by --emit-c yet") != std::string::npos);
+      // This step, or an earlier one without C code (the wrapper's creation...), is named.
+      INFO(err);
+      CHECK(err.find("is not supported by --emit-c yet") != std::string::npos);
+      CHECK(err.rfind("step ", 0) == 0);
       break;
     }
+  }
+  // A mutant the C program cannot re-apply is refused, not ignored.
+  {
+    Program q = parse("e = eventfd nonblock\nread e 8\n");
+    EmitCInput in;
+    in.program = &q;
+    in.violation.step = 1;
+    in.violation.allowed.what = Judged::Ret;
+    in.violation.allowed.ranges = {{-11, -11}};
+    in.mutant = mutant_by_id("eventfd.no_reset");
+    REQUIRE(in.mutant);
+    std::string err;
+    CHECK(emit_c(in, err).empty());
+    CHECK(err.find("no C form") != std::string::npos);
   }
   // A check the C program cannot make is refused, not guessed.
   Program p = parse("e = eventfd\n");
@@ -325,7 +345,7 @@ TEST_CASE("the campaign finds an injected fault from nothing and names the progr
   co.max_execs = 50000;
   co.jobs = 1;
   co.progress_every = 0;
-  co.fault = observation_fault("poll-drop-out");
+  co.mutant = mutant_by_id("file.not_writable");
   CampaignResult res = run_campaign(co);
   REQUIRE(res.failure);
   CHECK_FALSE(res.failure->crashed);

@@ -22,8 +22,10 @@ namespace {
 struct Options {
   bool help = false;
   bool quick = false;
-  std::string json_path, svg_path, compare_path;
-  double threshold_pct = 25;
+  std::string json_path, svg_path = "ringside-bench.svg", compare_path;
+  // Run-to-run noise on a shared 2-core machine was measured above 25% for single
+  // windows; 50% keeps --compare for real regressions.
+  double threshold_pct = 50;
 };
 
 po::options_description describe(Options& o) {
@@ -32,11 +34,11 @@ po::options_description describe(Options& o) {
       ("help,h", po::bool_switch(&o.help), "print this help")
       ("quick", po::bool_switch(&o.quick), "fewer k and B points, shorter runs (under a minute on 2 cores)")
       ("json", po::value(&o.json_path)->value_name("FILE"), "write the results as JSON (schema in src/bench/README.md)")
-      ("svg", po::value(&o.svg_path)->value_name("FILE"), "write the plot as SVG")
+      ("svg", po::value(&o.svg_path)->value_name("FILE"), "write the plot as SVG (default ringside-bench.svg; '' for none)")
       ("compare", po::value(&o.compare_path)->value_name("FILE"),
        "compare with a JSON saved by --json; exit status 1 on a regression")
       ("threshold", po::value(&o.threshold_pct)->value_name("PCT"),
-       "regression threshold for --compare, percent (default 25)");
+       "regression threshold for --compare, percent (default 50)");
   return d;
 }
 
@@ -86,7 +88,10 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     report.analysis = analyze(report.params, report.points);
     print_report(out, report);
     if (!o.json_path.empty()) write_report_file(o.json_path, report);
-    if (!o.svg_path.empty()) write_text(o.svg_path, plot_report(report));
+    if (!o.svg_path.empty()) {
+      write_text(o.svg_path, plot_report(report));
+      out << "plot: " << o.svg_path << "\n";
+    }
     if (baseline) {
       const Comparison c = compare_reports(*baseline, report, o.threshold_pct);
       print_comparison(out, c);

@@ -1,5 +1,5 @@
 // `ringside bench`: the seed's performance models measured on the running
-// kernel. Entry point for the ringside CLI (and the ringside-bench tool).
+// kernel. Entry point of the `ringside bench` subcommand.
 #pragma once
 
 #include <ostream>

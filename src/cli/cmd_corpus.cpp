@@ -35,16 +35,16 @@ void varint(Bytes& out, uint64_t v) {
 std::string dictionary() {
   std::string d = "# libFuzzer dictionary for ringside_fuzz_program, written by `ringside corpus`.\n"
                   "# Step headers: op index, flags (1: later) and, for later steps, a zero delay.\n";
-  auto ops = all_ops();
+  auto ops = fuzzable_ops();
   for (size_t k = 0; k < ops.size(); ++k) {
     Bytes b;
     varint(b, k);
     b.push_back(0);
-    d += fmt::format("step_{}=\"{}\"\n", ops[k].name, hex_escaped(b));
-    if (may_run_later(ops[k].op)) {
+    d += fmt::format("step_{}=\"{}\"\n", ops[k]->name, hex_escaped(b));
+    if (may_run_later(ops[k]->op)) {
       b.back() = 1;
       b.push_back(0);
-      d += fmt::format("later_{}=\"{}\"\n", ops[k].name, hex_escaped(b));
+      d += fmt::format("later_{}=\"{}\"\n", ops[k]->name, hex_escaped(b));
     }
   }
   d += "# Sizes around buffer and page boundaries.\n";
@@ -95,7 +95,9 @@ std::string script_dictionary() {
 int cmd_corpus(const Args& args) {
   po::options_description opts("options");
   std::vector<std::string> paths;
-  std::string out = "corpus/programs", dict = "corpus/ringside.dict", script_dict = "corpus/script.dict";
+  // Names ci/oss-fuzz/build.sh and ci/fuzz-campaign look for: corpus/<harness>[.dict].
+  std::string out = "corpus/ringside_fuzz_program", dict = "corpus/ringside_fuzz_program.dict",
+              script_dict = "corpus/ringside_fuzz_parser.dict";
   opts.add_options()
       ("out,o", po::value(&out)->default_value(out), "directory for the corpus files (created)")
       ("dict", po::value(&dict)->default_value(dict), "dictionary of the byte format ('' for none)")

@@ -62,7 +62,7 @@ int cmd_fuzz(const Args& args) {
   common.add(opts);
   po::variables_map vm;
   if (auto rc = parse("fuzz", "[--seed S] [--time T] [--jobs N] [options]", args, opts, nullptr, vm)) return *rc;
-  if (common.list_faults()) return kExitPass;
+  if (common.list_mutants()) return kExitPass;
   if (!common.check("fuzz")) return kExitUsage;
   auto misuse = [](const std::string& what) {
     std::cerr << "ringside fuzz: " << what << "\nTry 'ringside fuzz --help'.\n";
@@ -83,10 +83,10 @@ int cmd_fuzz(const Args& args) {
   co.jobs = jobs;
   ExecOptions eo = common.exec();
   co.profile = eo.profile;
-  co.fault = eo.fault;
+  co.mutant = eo.mutant;
   co.progress_every = every;
   std::cout << fmt::format("fuzz: seed {}, {} job(s), {:.0f}s, profile {}{}\n", seed, jobs, *seconds, common.profile,
-                           co.fault ? ", INJECTED FAULT " + std::string(co.fault->name) : "");
+                           co.mutant ? ", MUTANT " + std::string(co.mutant->id) : "");
   std::cout.flush();
   auto line = [](const CampaignStats& s) {
     double rate = s.seconds > 0 ? static_cast<double>(s.execs) / s.seconds : 0;
@@ -131,7 +131,7 @@ int cmd_fuzz(const Args& args) {
     run = [&](const Program& p) {
       RunOptions ro;
       ro.profile = co.profile;
-      ro.fault = co.fault;
+      ro.mutant = co.mutant;
       ro.step_deadline = eo.step_deadline;
       ro.scenario_deadline = std::chrono::milliseconds(20000);
       ro.hooks = &guard;
@@ -153,7 +153,7 @@ int cmd_fuzz(const Args& args) {
   if (write_file(base + ".min.scn", min, err)) std::cout << "written: " << base << ".min.scn\n";
   std::cout << "\nminimal scenario:\n" << min << "\n" << failure_report(sr.failure);
   std::cout << "\nnext: ringside replay " << base << ".min.scn --repeat 10; ringside repro --emit-c " << base
-            << ".min.scn -o repro.c" << (co.fault ? " --inject " + std::string(co.fault->name) : "") << "\n";
+            << ".min.scn -o repro.c" << (co.mutant ? " --mutant " + std::string(co.mutant->id) : "") << "\n";
   return kExitFail;
 }
 

@@ -22,7 +22,7 @@ int cmd_replay(const Args& args) {
   pos.add("file", 1);
   po::variables_map vm;
   if (auto rc = parse("replay", "FILE [--repeat N] [options]", args, opts, &pos, vm)) return *rc;
-  if (common.list_faults()) return kExitPass;
+  if (common.list_mutants()) return kExitPass;
   if (!common.check("replay")) return kExitUsage;
   if (file.empty()) {
     std::cerr << "ringside replay: FILE is required\nTry 'ringside replay --help'.\n";

@@ -25,7 +25,7 @@ int cmd_repro(const Args& args) {
   pos.add("file", 1);
   po::variables_map vm;
   if (auto rc = parse("repro", "--emit-c FILE [-o OUT.c] [options]", args, opts, &pos, vm)) return *rc;
-  if (common.list_faults()) return kExitPass;
+  if (common.list_mutants()) return kExitPass;
   if (!common.check("repro")) return kExitUsage;
   auto misuse = [](const std::string& what) {
     std::cerr << "ringside repro: " << what << "\nTry 'ringside repro --help'.\n";
@@ -52,7 +52,7 @@ int cmd_repro(const Args& args) {
   EmitCInput in;
   in.program = &pf.program;
   in.violation = *failure->violation;
-  in.fault = eo.fault;
+  in.mutant = eo.mutant;
   std::string c = emit_c(in, err);
   if (c.empty()) {
     std::cerr << "ringside repro: " << err << "\n";

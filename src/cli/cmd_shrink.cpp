@@ -1,4 +1,6 @@
-// ringside shrink: the smallest program that still fails with the same rule.
+// ringside shrink: the smallest program that still fails with the same rule. The shrunk
+// scenario goes to standard output (or -o FILE); progress and the failure to stderr, so
+// that `ringside shrink crash > min.scn` works in scripts (ci/fuzz-campaign).
 #include "cli/fuzz_options.hpp"
 #include "program/script.hpp"
 
@@ -24,7 +26,7 @@ int cmd_shrink(const Args& args) {
       ("rule", po::value(&rule_id), "the rule that must keep failing (default: the first one the program fails with)")
       ("repeats", po::value(&repeats)->default_value(repeats), "runs of each candidate before it counts as passing")
       ("max-runs", po::value(&max_runs)->default_value(max_runs), "budget of program runs")
-      ("out,o", po::value(&out), "write the shrunk scenario here (default: FILE.min.scn)")
+      ("out,o", po::value(&out), "write the shrunk scenario here (default: standard output)")
       ("file", po::value(&file), "scenario script or fuzzer bytes");
   common.add(opts);
   common.add_format(opts);
@@ -32,7 +34,7 @@ int cmd_shrink(const Args& args) {
   pos.add("file", 1);
   po::variables_map vm;
   if (auto rc = parse("shrink", "FILE [--rule RULE] [options]", args, opts, &pos, vm)) return *rc;
-  if (common.list_faults()) return kExitPass;
+  if (common.list_mutants()) return kExitPass;
   if (!common.check("shrink")) return kExitUsage;
   auto misuse = [](const std::string& what) {
     std::cerr << "ringside shrink: " << what << "\nTry 'ringside shrink --help'.\n";
@@ -51,32 +53,35 @@ int cmd_shrink(const Args& args) {
   ProgramRunner run = executor_runner(ex);
   auto failure = first_failure(run, pf.program, std::max(repeats * 2, 10u), rule_id);
   if (!failure) {
-    std::cout << "ringside shrink: " << file << " does not fail"
+    std::cerr << "ringside shrink: " << file << " does not fail"
               << (rule_id.empty() ? "" : " with " + rule_id) << " in " << std::max(repeats * 2, 10u)
               << " runs: nothing to shrink\n";
     return kExitFail;
   }
   rule_id = failure->rule_id;
-  std::cout << file << " fails with " << rule_id << "; shrinking (each candidate up to " << repeats << " runs)\n";
+  std::cerr << file << " fails with " << rule_id << "; shrinking (each candidate up to " << repeats << " runs)\n";
   ShrinkOptions so;
   so.repeats = repeats;
   so.max_runs = max_runs;
   ShrinkResult sr = shrink_program(pf.program, rule_id, run, so);
   unsigned hits = reproduce_count(sr.program, rule_id, run, 10);
-  std::cout << "shrunk from " << sr.steps_before << " to " << sr.steps_after << " steps in " << sr.runs
+  std::cerr << "shrunk from " << sr.steps_before << " to " << sr.steps_after << " steps in " << sr.runs
             << " runs; the result fails with " << rule_id << " in " << hits << "/10 runs\n\n";
   std::string text = "purpose: shrunk reproducer of " + rule_id + "\n";
   Program shown = sr.program;
   shown.purpose.clear();
   shown.tags.clear();
   text += "tags: fuzz, reproducer\n" + print_script(shown);
-  std::cout << text << "\n" << failure_report(sr.failure);
-  if (out.empty()) out = file + ".min.scn";
+  std::cerr << failure_report(sr.failure);
+  if (out.empty()) {
+    std::cout << text;
+    return kExitPass;
+  }
   if (!write_file(out, text, err)) {
     std::cerr << "ringside shrink: " << err << "\n";
     return kExitFail;
   }
-  std::cout << "\nwritten: " << out << "\n";
+  std::cerr << "\n" << text << "\nwritten: " << out << "\n";
   return kExitPass;
 }
 

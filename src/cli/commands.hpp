@@ -20,6 +20,8 @@ int cmd_shrink(const Args& args);
 int cmd_replay(const Args& args);
 int cmd_repro(const Args& args);
 int cmd_corpus(const Args& args);
+int cmd_bench(const Args& args);
+int cmd_selftest(const Args& args);
 
 struct Command {
   const char* name;

@@ -9,21 +9,21 @@
 #include "fuzzing/executor.hpp"
 #include "fuzzing/program_file.hpp"
 #include "fuzzing/shrink.hpp"
-#include "runner/fault.hpp"
+#include "mutate/mutants.hpp"
 
 namespace ringside::cli {
 
 struct FuzzCommonOptions {
   std::string profile = "linux";
-  std::string inject;  // test-only fault (see `--inject list`)
+  std::string mutant;  // test-only fault (see `ringside selftest --list`)
   std::string format = "auto";
   int64_t step_timeout_ms = 2000;
 
   void add(po::options_description& opts) {
     opts.add_options()
         ("profile", po::value(&profile)->default_value(profile), "oracle profile: linux or contract")
-        ("inject", po::value(&inject), "TEST ONLY: distort observations with this fault before the oracle sees them "
-                                       "('--inject list' names them)")
+        ("mutant", po::value(&mutant), "TEST ONLY: distort observations with this mutant before the oracle sees "
+                                       "them (a planted deviation; '--mutant list' names them)")
         ("step-timeout", po::value(&step_timeout_ms)->default_value(step_timeout_ms), "deadline of one blocking step, ms");
   }
   void add_format(po::options_description& opts) {
@@ -39,24 +39,20 @@ struct FuzzCommonOptions {
     };
     if (profile != "linux" && profile != "contract") return bad("--profile must be linux or contract");
     if (format != "auto" && format != "script" && format != "bytes") return bad("--as must be auto, script or bytes");
-    if (!inject.empty() && !observation_fault(inject)) {
-      std::string names;
-      for (const auto& f : observation_faults()) names += " " + std::string(f.name);
-      return bad("unknown fault '" + inject + "'; known:" + names);
-    }
+    if (!mutant.empty() && !mutant_by_id(mutant)) return bad("unknown mutant '" + mutant + "' ('--mutant list' names them)");
     if (step_timeout_ms < 10) return bad("--step-timeout is too small");
     return true;
   }
-  // `--inject list`: prints the faults; true if it did.
-  bool list_faults() const {
-    if (inject != "list") return false;
-    for (const auto& f : observation_faults()) std::cout << f.name << "  " << f.description << "\n";
+  // `--mutant list`: prints the mutants; true if it did.
+  bool list_mutants() const {
+    if (mutant != "list") return false;
+    for (const auto& m : all_mutants()) std::cout << m.id << "  " << m.summary << "\n";
     return true;
   }
   ExecOptions exec() const {
     ExecOptions eo;
     eo.profile = profile == "contract" ? Profile::Contract : Profile::Linux;
-    eo.fault = inject.empty() ? nullptr : observation_fault(inject);
+    eo.mutant = mutant.empty() ? nullptr : mutant_by_id(mutant);
     eo.step_deadline = std::chrono::milliseconds(step_timeout_ms);
     return eo;
   }

@@ -70,7 +70,7 @@ bool insert_behaviour(Shared& sh, uint64_t sig) {
   WorkerSlot& me = sh.workers[w];
   ExecOptions eo;
   eo.profile = o.profile;
-  eo.fault = o.fault;
+  eo.mutant = o.mutant;
   eo.temp_base = o.temp_base;
   int status = 0;
   try {

@@ -16,7 +16,7 @@
 
 namespace ringside {
 
-struct ObservationFault;
+struct Mutant;
 
 struct CampaignOptions {
   uint64_t seed = 1;
@@ -24,7 +24,7 @@ struct CampaignOptions {
   uint64_t max_execs = 0;       // or after this many executions (0: no limit)
   unsigned jobs = 1;
   Profile profile = Profile::Linux;
-  const ObservationFault* fault = nullptr;  // test-only distortion (--inject)
+  const Mutant* mutant = nullptr;  // test-only fault between engine and oracle (--mutant)
   double progress_every = 5;    // seconds between progress lines (0: none)
   double hang_seconds = 60;     // a worker without progress this long has hung
   GenOptions gen = fuzz_gen_options();

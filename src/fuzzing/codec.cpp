@@ -117,10 +117,10 @@ bool encode_value(const ParamSpec& ps, int64_t value, uint64_t& v) {
 Program decode_program(std::span<const uint8_t> bytes, const FuzzLimits& limits) {
   ProgramBuilder b(limits);
   Reader in(bytes);
-  const auto ops = all_ops();
+  const auto ops = fuzzable_ops();
   std::vector<ResId> cands;
   while (!in.done() && !b.full()) {
-    const OpSpec& spec = ops[in.varint() % ops.size()];
+    const OpSpec& spec = *ops[in.varint() % ops.size()];
     Step s;
     s.op = spec.op;
     s.later = (in.varint() & 1) != 0;
@@ -147,7 +147,7 @@ Program decode_program(std::span<const uint8_t> bytes, const FuzzLimits& limits)
 bool encode_program(const Program& p, const FuzzLimits& limits, Bytes& out, std::string& error) {
   out.clear();
   ProgramBuilder b(limits);
-  const auto ops = all_ops();
+  const auto ops = fuzzable_ops();
   std::vector<ResId> cands;
   std::vector<ResId> map(p.resources.size(), ResId(~0));  // p's ids -> the builder's
   auto fail = [&](size_t i, const std::string& why) {
@@ -158,7 +158,8 @@ bool encode_program(const Program& p, const FuzzLimits& limits, Bytes& out, std:
     const Step& src = p.steps[i];
     const OpSpec& spec = src.spec();
     size_t op_index = 0;
-    while (op_index < ops.size() && ops[op_index].op != src.op) ++op_index;
+    while (op_index < ops.size() && ops[op_index]->op != src.op) ++op_index;
+    if (op_index == ops.size()) return fail(i, "a test-only step");
     put_varint(out, op_index);
     put_varint(out, src.later ? 1 : 0);
     uint64_t v = 0;

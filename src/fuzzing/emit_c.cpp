@@ -5,7 +5,7 @@
 
 #include "oracle/rules.hpp"
 #include "program/script.hpp"
-#include "runner/fault.hpp"
+#include "fuzzing/mutant_c.hpp"
 
 namespace ringside {
 
@@ -236,25 +236,25 @@ std::string c_string(const std::string& s) {
   return out + "\"";
 }
 
-// One step's system calls (and the injected fault's distortion, if any).
-void emit_step_code(const Program& p, size_t i, const ObservationFault* fault, std::string& o) {
+// One step's system calls (and the planted mutant's distortion, if any).
+void emit_step_code(const Program& p, size_t i, const Mutant* mutant, std::string& o) {
   const Step& s = p.steps[i];
   CEmit ce(o, p, i);
   c_emitter(s.op)->emit(ce, s);
-  if (fault) {
-    std::string_view f = fault->c_code(p, s);
-    if (!f.empty()) ce.line("/* injected fault " + std::string(fault->name) + " */ " + std::string(f));
+  if (mutant) {
+    std::string f = mutant_c_code(*mutant, p, s);
+    if (!f.empty()) ce.line("/* mutant " + std::string(mutant->id) + " */ " + f);
   }
 }
 
 // The function the helper thread calls for the program's `later` steps (of the first
 // `steps` steps).
-std::string later_function(const std::string& name, const Program& p, size_t steps, const ObservationFault* fault) {
+std::string later_function(const std::string& name, const Program& p, size_t steps, const Mutant* mutant) {
   std::string out = "\nstatic long " + name + "(int step) {\n  switch (step) {\n";
   for (size_t i = 0; i < p.steps.size() && i < steps; ++i) {
     if (!p.steps[i].later) continue;
     out += "  case " + std::to_string(i) + ": {\n    long ret = 0, value = 0;\n";
-    emit_step_code(p, i, fault, out);
+    emit_step_code(p, i, mutant, out);
     out += "    (void)value;\n    return ret;\n  }\n";
   }
   return out + "  default:\n    return 0;\n  }\n}\n";
@@ -293,6 +293,10 @@ std::string emit_c(const EmitCInput& in, std::string& error) {
     }
     used.insert(e);
   }
+  if (in.mutant && !mutant_has_c_form(*in.mutant)) {
+    error = "the mutant '" + std::string(in.mutant->id) + "' has no C form: the reproducer could not re-apply it";
+    return {};
+  }
   std::string cond, observed;
   if (!allowed_condition(v.allowed, cond, observed, error)) {
     error = rule(v.rule).id.data() + std::string(": ") + error;
@@ -307,9 +311,9 @@ std::string emit_c(const EmitCInput& in, std::string& error) {
   std::string where = at_end ? "the end of the program (implicit join)" : print_step(p, p.steps[std::min(v.step, p.steps.size() - 1)]);
   out += " * Failing step: " + c_comment(where) + "\n";
   out += " * Allowed: " + c_comment(v.expected) + "\n * ringside observed: " + c_comment(v.observed) + "\n";
-  if (in.fault)
-    out += " * NOTE: found with the injected fault '" + std::string(in.fault->name) + "' (" +
-           std::string(in.fault->description) + "), re-applied below.\n";
+  if (in.mutant)
+    out += " * NOTE: planted by the mutant '" + std::string(in.mutant->id) + "' (" + std::string(in.mutant->summary) +
+           "), re-applied below.\n";
   out += " *\n * Build: cc -o repro repro.c -luring      Run: ./repro\n";
   out += " * Exit status: 1 the kernel deviated, 0 it did not, 2 the environment failed.\n *\n";
   out += " * The program, as a ringside scenario:\n";
@@ -336,8 +340,8 @@ std::string emit_c(const EmitCInput& in, std::string& error) {
          "    if (data_[k] != pattern_byte(stream, offset + (uint64_t)k)) return 0;\n"
          "  return 1;\n}\n";
 
-  auto step_code = [&](size_t i, std::string& o) { emit_step_code(p, i, in.fault, o); };
-  out += later_function("run_later", p, last + 1, in.fault);
+  auto step_code = [&](size_t i, std::string& o) { emit_step_code(p, i, in.mutant, o); };
+  out += later_function("run_later", p, last + 1, in.mutant);
 
   std::string fail_block = "      fprintf(stderr, \"DEVIATION %s: %s\\n  observed %lld, allowed: %s\\n\", " +
                            c_string(std::string(rl.id)) + ", " + c_string(where) + ", (long long)(" +

@@ -27,7 +27,7 @@
 
 namespace ringside {
 
-struct ObservationFault;
+struct Mutant;
 
 // Writing one step's C code.
 class CEmit {
@@ -68,11 +68,11 @@ struct EmitCInput {
   const Program* program = nullptr;
   Violation violation;  // the failure to check (from a failing run of the program)
   std::string rule_summary;
-  const ObservationFault* fault = nullptr;  // re-applied in C if the failure was injected
+  const Mutant* mutant = nullptr;  // re-applied in C if the failure was planted by a mutant
 };
 
-// The C source, or "" with `error` set (an operation without an emitter, or a check the
-// reproducer cannot express).
+// The C source, or "" with `error` set (an operation without an emitter, a check the
+// reproducer cannot express, or a mutant without a C form).
 std::string emit_c(const EmitCInput& in, std::string& error);
 
 // For the fuzz benchmark: one C program that runs the first `steps` steps of each

@@ -27,7 +27,7 @@ Executor::Executor(ExecOptions o) : FuzzGuard(o.quick_wait_ms), o_(std::move(o))
   ro_.isolate = false;
   ro_.record = false;
   ro_.hooks = this;
-  ro_.fault = o_.fault;
+  ro_.mutant = o_.mutant;
   ro_.temp_base = o_.temp_base;
   engine_ = std::make_unique<Engine>(engine_options(o_));
 }

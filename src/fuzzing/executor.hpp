@@ -13,7 +13,7 @@
 
 namespace ringside {
 
-struct ObservationFault;
+struct Mutant;
 
 // The fuzzer's guard: ends a program before a step the model says could only sit on a
 // deadline or a timeout, or that uses a resource whose creation failed. Replays and
@@ -36,7 +36,7 @@ struct ExecOptions {
   // Waits longer than this are run only when the model expects them to end early.
   int64_t quick_wait_ms = 0;
   bool fresh_engine = false;  // a new engine per program (for the benchmark's comparison)
-  const ObservationFault* fault = nullptr;  // test-only distortion (off unless named)
+  const Mutant* mutant = nullptr;  // test-only fault between engine and oracle (off unless named)
   std::string temp_base;
 };
 

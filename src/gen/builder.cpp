@@ -55,8 +55,21 @@ void ProgramBuilder::candidates(const Step& s, size_t slot, std::vector<ResId>& 
       out.push_back(static_cast<ResId>(r));
 }
 
+bool fuzzable(const OpSpec& spec) { return !spec.name.starts_with("test_"); }
+
+std::span<const OpSpec* const> fuzzable_ops() {
+  static const std::vector<const OpSpec*> ops = [] {
+    std::vector<const OpSpec*> v;
+    for (const auto& spec : all_ops())
+      if (fuzzable(spec)) v.push_back(&spec);
+    return v;
+  }();
+  return ops;
+}
+
 bool ProgramBuilder::applicable(Op op) const {
   const OpSpec& spec = op_spec(op);
+  if (!fuzzable(spec)) return false;
   if (limits_ && prog_.resources.size() + spec.outs.size() > limits_->max_resources) return false;
   Step s;
   s.op = op;
@@ -114,7 +127,7 @@ std::string ProgramBuilder::add(Step s) {
     prog_.resources[id].kind = *kind;
   }
   std::string err = checker_.check_step(prog_, s);
-  if (err.empty() && limits_) err = policy(s);
+  if (err.empty() && limits_) err = fuzzable(spec) ? policy(s) : "a test-only step";
   if (!err.empty()) {
     prog_.resources.resize(base);
     return err;

@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -19,12 +20,12 @@ namespace ringside {
 struct FuzzLimits {
   size_t max_steps = 48;
   size_t max_resources = 24;
-  int64_t max_size = 256 * 1024;  // size parameters (read/write n, file size, chunks)
+  int64_t max_size = 1 << 20;     // size parameters (read/write n, file size, chunks)
   int64_t min_chunk = 1024;       // chunk parameters (fill/drain: a chunk of 1 on TCP is
                                   // millions of system calls)
-  int64_t max_wait_ms = 1000;     // timeouts (-1, infinite, is allowed: the runner guards it)
+  int64_t max_wait_ms = 2000;     // timeouts (-1, infinite, is allowed: the runner guards it)
   int64_t max_delay_us = 5000;    // `later` delays and duration parameters
-  int64_t max_int = 64;           // plain integers (backlog, maxevents, eventfd init)
+  int64_t max_int = 1024;         // plain integers (backlog, maxevents, eventfd init, depth)
 };
 
 class ProgramBuilder {
@@ -58,6 +59,11 @@ class ProgramBuilder {
   std::vector<ResId> roots_;  // open file description of each resource (dup shares it)
   std::vector<ResId> busy_;   // descriptions a pending `later` step acts on
 };
+
+// Operations the fuzzers use: all of the tables except test-only steps (test_hang,
+// test_crash exist to test the runner, not the kernel).
+bool fuzzable(const OpSpec& spec);
+std::span<const OpSpec* const> fuzzable_ops();
 
 // Why a whole program breaks the fuzz limits, or "" (for corpus seeding).
 std::string check_fuzz_limits(const Program& p, const FuzzLimits& limits);

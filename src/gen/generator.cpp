@@ -88,6 +88,9 @@ class Gen {
       case ParamType::Int:
         if (ps.name == "max") return 1 + static_cast<int64_t>(pick(8));
         if (ps.name == "backlog") return static_cast<int64_t>(pick(3));
+        if (ps.name == "depth") return int64_t{1} << pick(7);  // readiness wrapper: 1..64
+        if (ps.name == "scramble") return chance(0.5) ? 0 : 1 + static_cast<int64_t>(pick(1000));
+        if (ps.name == "waits") return 1 + static_cast<int64_t>(pick(16));
         return static_cast<int64_t>(pick(4));
     }
     return 0;

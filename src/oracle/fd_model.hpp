@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "oracle/readiness.hpp"
+#include "oracle/wrapper_model.hpp"
 #include "program/program.hpp"
 
 namespace ringside::model {
@@ -97,6 +98,9 @@ struct Desc {
   // Regular file.
   uint64_t size = 0, pos = 0;
 
+  // Readiness wrapper: index of its WrapperModel.
+  uint32_t wrapper = kNone;
+
   bool is_stream() const { return kind == ResKind::Tcp || kind == ResKind::UnixStream; }
   bool is_tcp() const { return kind == ResKind::Tcp; }
 };
@@ -148,6 +152,10 @@ class FdModel {
   // An AF_UNIX datagram socket whose peer died: disconnected, its receive queue purged.
   void dgram_disconnect(DescId d);
 
+  // Readiness wrappers (family 7): d is a ResKind::Wrapper description.
+  WrapperModel& wrapper(DescId d) { return wrappers_[descs_[d].wrapper]; }
+  void add_wrapper(DescId d, const WrapperModel& w);
+
   // Is anything still on its way to d (bytes, end of stream, reset, handshake)?
   bool in_flight(DescId d) const;
   // Is there certainly room for a write of n bytes on d right now (whatever the kernel's
@@ -161,6 +169,9 @@ class FdModel {
   uint64_t pipe_fit(ChanId c, uint64_t n) const;
   // Bytes nonblocking writes of `chunk` take on pipe channel c until one returns EAGAIN.
   uint64_t pipe_fill(ChanId c, uint64_t chunk, bool apply);
+  // How sure a wakeup of d's waiters is still to come: Soon when it certainly will (a
+  // wrapper's next R 0 -> >0 transition), Maybe when something in flight may bring one.
+  Level wake_coming(DescId d) const;
   // Readiness: the poll masks d's state allows.
   ReadySet readiness(DescId d) const;
 
@@ -196,6 +207,7 @@ class FdModel {
   // Deques: references stay valid while descriptions and channels are added.
   std::deque<Desc> descs_;
   std::deque<Channel> chans_;
+  std::deque<WrapperModel> wrappers_;
   std::vector<Fd> fds_;
   std::vector<Wake> wakes_;
   std::set<RuleId> exercised_;

@@ -3,6 +3,8 @@
 // unit-tested without a kernel, and the fuzzer can run it millions of times.
 #pragma once
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "oracle/rules.hpp"
 #include "oracle/verdict.hpp"
@@ -24,8 +26,8 @@ class Oracle {
   // End of program: the implicit join of `later` steps still running.
   Check finish(const Observation& final_join);
 
-  // Can step i block forever given what the model knows now (nothing can arrive)?
-  // Used by the deadlock detector and the engine's deadline choice.
+  // Can step i (not yet run) block forever given what the model knows now: nothing
+  // already sent, in flight, or promised by a helper thread or a timer can end it?
   bool may_block_forever(size_t i) const;
   // Do all inputs of step i exist in the model (their creating steps succeeded)? A
   // program whose accept failed cannot go on using the accepted socket.
@@ -39,6 +41,9 @@ class Oracle {
   // which poll bits are certain or possible, queued data, end of stream, errors), for
   // behaviour signatures: equal summaries are alike states.
   uint64_t state_summary(ResId r) const;
+  // If step i would block forever, the wait-for cycle spelled out (the blocked thread,
+  // what it waits for, the later step of the same thread that would produce it).
+  std::optional<std::string> deadlock(size_t i) const;
   // Rules whose checks ran so far (passed or not).
   std::vector<RuleId> rules_exercised() const;
   // Human-readable state, for failure reports.

@@ -76,8 +76,9 @@ Check Oracle::Impl::poll(size_t i, const Step& s, const Observation& obs, bool s
       uint32_t f = select ? (ev::In | ev::Out | ev::Err | ev::Hup | ev::Pri) : filter;
       for (const auto& c : rs.conditions())
         if (c.level == Level::Soon && (c.bits & f)) {
-          bool connect = c.cond == Cond::Connected || c.cond == Cond::Refused;
-          Violation v{connect ? c.rule : RuleId::WaitWakeup, i, "a report within " + std::to_string(timeout) + "ms",
+          // A promised connect completion or wrapper readiness names its own rule.
+          bool own = c.cond == Cond::Connected || c.cond == Cond::Refused || c.cond == Cond::WrapperReady;
+          Violation v{own ? c.rule : RuleId::WaitWakeup, i, "a report within " + std::to_string(timeout) + "ms",
                       "none", "operand " + prog.res(s.ins[k]).name};
           auto masks = select ? rs.allowed_masks(~0u, select_sets) : rs.allowed_masks(filter);
           masks.erase(std::remove(masks.begin(), masks.end(), 0u), masks.end());

@@ -13,10 +13,10 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/errors.hpp"
+#include "mutate/mutants.hpp"
 #include "oracle/expect.hpp"
 #include "oracle/oracle.hpp"
 #include "program/script.hpp"
-#include "runner/fault.hpp"
 #include "runner/result_json.hpp"
 #include "runner/trace.hpp"
 
@@ -77,14 +77,22 @@ ScenarioResult run_in_process(const Program& p, const RunOptions& o, Engine& eng
   };
   try {
     Oracle oracle(p, o.profile);
+    std::unique_ptr<Mutation> mutation = o.mutant ? o.mutant->make() : nullptr;
     engine.begin(p);
     bool failed = false;
     for (size_t i = 0; i < p.steps.size(); ++i) {
       if (o.hooks && !o.hooks->before_step(p, i, oracle)) break;
+      if (auto cycle = oracle.deadlock(i)) {
+        // The scenario, not the kernel, is wrong: it would wait for the deadline in vain.
+        r.verdict = Verdict::Error;
+        r.reason = *cycle;
+        failed = true;
+        break;
+      }
       seen.push_back(engine.step(i));
       Observation& obs = seen.back();
       ran = i + 1;
-      if (o.fault) o.fault->apply(p, i, obs);
+      if (mutation) mutation->apply(p, i, obs);
       if (sink || o.record) {
         std::string line = format_trace_line(p, i, obs);
         if (sink) sink(line);
@@ -239,6 +247,7 @@ ScenarioResult run_isolated(const Program& p, const RunOptions& o) {
       eo.temp_base = base->path();
       try {
         Engine engine(eo);
+        engine.allow_crash(true);
         engine.set_progress_hook([progress](size_t step, const char* sc) {
           progress->step = static_cast<int64_t>(step);
           std::strncpy(progress->syscall, sc, sizeof progress->syscall - 1);

@@ -13,9 +13,12 @@
 #include "runner/result.hpp"
 
 namespace ringside {
+struct Mutant;
+}
+
+namespace ringside {
 
 class Oracle;
-struct ObservationFault;
 
 // Observers of an in-process run (the fuzzer's behaviour feedback and its guard against
 // steps that could block forever).
@@ -37,8 +40,7 @@ struct RunOptions {
   // failure's trace is written anyway).
   bool record = true;
   RunHooks* hooks = nullptr;  // in-process runs only
-  // Test-only: distort observations between engine and oracle (off unless named).
-  const ObservationFault* fault = nullptr;
+  const Mutant* mutant = nullptr;  // fault injection between engine and oracle (selftest)
 };
 
 // "" if every `requires:` feature was probed present, else the SKIP reason.

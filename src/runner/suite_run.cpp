@@ -18,6 +18,9 @@ void run_suite(const std::vector<LoadedScenario>& selection, const SuiteOptions&
       size_t k = next++;
       if (k >= total) return;
       const LoadedScenario& sc = selection[k % selection.size()];
+      // The mark comes before the progress report, so that anything logged from then on
+      // (tests write fake records from on_progress) belongs to this scenario.
+      KernelLog::Mark log_mark = o.kernel_log ? o.kernel_log->mark() : 0;
       if (on_progress) {
         std::lock_guard<std::mutex> l(mu);
         on_progress(done, sc.program.name);
@@ -32,6 +35,7 @@ void run_suite(const std::vector<LoadedScenario>& selection, const SuiteOptions&
         r.reason = missing;
       } else {
         r = run_program(sc.program, o.run);
+        if (o.kernel_log) fail_for_kernel_trouble(r, o.kernel_log->trouble_since(log_mark));
       }
       std::lock_guard<std::mutex> l(mu);
       ++done;

@@ -4,6 +4,7 @@
 #include <functional>
 #include <vector>
 
+#include "runner/kernel_log.hpp"
 #include "runner/run.hpp"
 #include "runner/suite.hpp"
 
@@ -13,6 +14,8 @@ struct SuiteOptions {
   RunOptions run;
   unsigned jobs = 1;
   unsigned repeat = 1;
+  // If set, trouble the kernel logs while a scenario runs fails it (see kernel_log.hpp).
+  KernelLog* kernel_log = nullptr;
 };
 
 using ResultSink = std::function<void(const ScenarioResult&)>;

@@ -12,6 +12,10 @@
 // value= (number, errno name or, for accept, peer=NAME), end= (fill/drain's final
 // result), data=NAME:OFFSET (the bytes of NAME's stream from OFFSET, as many as the
 // result), helper=STEP:RESULT (join; STEP is the script line), deadline.
+// Readiness-wrapper steps use the wrapper's text form (program/wrapper_steps.hpp):
+//   consume w all -> data@0+4096:r1 data@4096+4096:r0 would_block:r0 | R=0 inflight=4
+// with "fd N" first for `wrapper`, an optional result first otherwise (it overrides the
+// bytes count), and data=NAME:OFFSET to replace the bytes the data items carry.
 // By convention a trace that expects a rule ends at the step that breaks it.
 #pragma once
 #include <string>

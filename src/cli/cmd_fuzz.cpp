@@ -99,7 +99,14 @@ int cmd_fuzz(const Args& args) {
   co.gen = fuzz_gen_options();
   CampaignResult res = run_campaign(co, line);
   line(res.stats);
-  if (!res.first_error.empty()) std::cout << "first ERROR (the environment): " << res.first_error << "\n";
+  if (!res.first_error.empty()) {
+    std::cout << "first ERROR (not a kernel failure): " << res.first_error << "\n";
+    std::string err;
+    std::string path = (std::filesystem::path(out_dir) / fmt::format("fuzz-error-{}.scn", res.first_error_seed)).string();
+    if (write_file(path, as_scenario(generate_program(res.first_error_seed, co.gen), "fuzzer ERROR: " + res.first_error),
+                   err))
+      std::cout << "  its program: " << path << "\n";
+  }
   if (!res.failure) {
     std::cout << "fuzz: no failure in " << res.stats.execs << " programs\n";
     if (res.stats.errors * 2 > res.stats.execs) {

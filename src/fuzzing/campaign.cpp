@@ -28,6 +28,7 @@ struct alignas(64) WorkerSlot {
   std::atomic<int> failed{0};
   std::atomic<uint32_t> fail_len{0};
   uint64_t fail_seed = 0;
+  uint64_t first_error_seed = 0;
   char first_error[256] = {};
   char fail[kFailBytes] = {};
 };
@@ -83,8 +84,10 @@ bool insert_behaviour(Shared& sh, uint64_t sig) {
       const ScenarioResult& r = ex.run(p);
       for (uint64_t sig : ex.signatures()) insert_behaviour(sh, sig);
       if (ex.stopped_early()) me.stopped.fetch_add(1, std::memory_order_relaxed);
-      if (r.verdict == Verdict::Error && me.errors.fetch_add(1) == 0)
+      if (r.verdict == Verdict::Error && me.errors.fetch_add(1) == 0) {
         std::strncpy(me.first_error, r.reason.c_str(), sizeof me.first_error - 1);
+        me.first_error_seed = seed;
+      }
       if (r.verdict == Verdict::Skip) me.skips.fetch_add(1, std::memory_order_relaxed);
       me.execs.fetch_add(1, std::memory_order_relaxed);
       sh.total_execs.fetch_add(1, std::memory_order_relaxed);
@@ -231,7 +234,10 @@ CampaignResult run_campaign(const CampaignOptions& o, const ProgressLine& progre
     res.failure = std::move(f);
   }
   for (unsigned w = 0; w < jobs && res.first_error.empty(); ++w)
-    if (sh.workers[w].first_error[0]) res.first_error = sh.workers[w].first_error;
+    if (sh.workers[w].first_error[0]) {
+      res.first_error = sh.workers[w].first_error;
+      res.first_error_seed = sh.workers[w].first_error_seed;
+    }
   return res;
 }
 

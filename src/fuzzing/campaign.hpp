@@ -52,6 +52,7 @@ struct CampaignResult {
   CampaignStats stats;
   std::optional<CampaignFailure> failure;
   std::string first_error;  // reason of the first ERROR verdict, if any
+  uint64_t first_error_seed = 0;  // and the seed of its program
 };
 
 using ProgressLine = std::function<void(const CampaignStats&)>;

@@ -50,8 +50,11 @@ bool Oracle::may_block_forever(size_t i) const {
       return !desc(s.ins[0]).nonblock && nothing_coming(desc(s.ins[0]));
     case Op::Write: {
       const Desc& d = desc(s.ins[0]);
+      // A write that fails at once (own SHUT_WR, or a reader that shut down: EPIPE) does
+      // not wait for room.
+      bool peer_shut = d.peer != kNone && m.fds.desc(d.peer).rcv_shut != Level::No;
       return !d.nonblock && d.tx != kNone && m.fds.chan(d.tx).full && d.peer_gone == Level::No &&
-             (d.kind == ResKind::PipeWrite || d.kind == ResKind::UnixStream);
+             d.snd_shut == Level::No && !peer_shut && (d.kind == ResKind::PipeWrite || d.kind == ResKind::UnixStream);
     }
     case Op::Connect: {
       const Desc& c = desc(s.ins[0]);

@@ -134,8 +134,11 @@ void FdModel::wrote(DescId d, uint64_t n, bool later) {
   bool immediate = !c.async && !later && !later_;
   if (immediate) c.arrived = c.sent;
   Level lvl = immediate ? Level::Yes : Level::Soon;
-  if (was_empty) wake(c.reader, ev::In, lvl, RuleId::EtEdge);
-  else wake(c.reader, ev::In, profile_ == Profile::Linux ? lvl : Level::Maybe, RuleId::EtRefire);
+  // sock_def_readable wakes with IN|PRI (an ET registration for PRI or OUT alone is woken
+  // too, and reports its mask); pipe_write with IN only.
+  uint32_t key = c.pipe ? ev::In : ev::In | ev::Pri;
+  if (was_empty) wake(c.reader, key, lvl, RuleId::EtEdge);
+  else wake(c.reader, key, profile_ == Profile::Linux ? lvl : Level::Maybe, RuleId::EtRefire);
 }
 
 uint64_t FdModel::pipe_fit(ChanId c, uint64_t n, bool apply) {
@@ -441,7 +444,8 @@ bool FdModel::in_flight(DescId d) const {
     const Channel& c = chans_[s.rx];
     if (c.queued() > c.known_arrived() || soon(c.eof)) return true;
   }
-  return soon(s.rcv_shut) || soon(s.reset) || soon(s.err_level) || soon(s.connected) || s.count_soon > 0 ||
+  return soon(s.rcv_shut) || soon(s.snd_shut) || soon(s.peer_gone) || soon(s.reset) || soon(s.err_level) ||
+         soon(s.connected) || s.count_soon > 0 ||
          (!s.queue.empty() && static_cast<size_t>(s.known_queued) < s.queue.size()) || !s.maybe_queue.empty();
 }
 

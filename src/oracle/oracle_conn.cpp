@@ -124,10 +124,12 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
           c.reset = c.err_level = Level::Soon;
           fds.wakes().push_back({cid, 0, Level::Soon, RuleId::ConnectWritable});
         } else {
-          // __inet_stream_connect reported it: the socket is disconnected, as new.
+          // __inet_stream_connect reported it: the socket is disconnected, as new. Its
+          // state went SYN_SENT -> CLOSE meanwhile, and each change woke its waiters.
           c.sock = Sock::Fresh;
           c.reset = Level::No;
           c.err_level = Level::No;
+          fds.wakes().push_back({cid, 0, Level::Yes, RuleId::ConnectWritable});
         }
         return std::nullopt;
       }
@@ -153,6 +155,7 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
         c.sock = Sock::Established;
         c.connected = Level::Yes;
         c.connect_returned = true;
+        fds.wakes().push_back({cid, 0, Level::Yes, RuleId::ConnectWritable});  // tcp_finish_connect
       } else {
         c.sock = Sock::Connecting;
         c.connected = sure ? Level::Soon : Level::Maybe;

@@ -343,6 +343,7 @@ Check Oracle::Impl::read(size_t i, const Step& s, const Observation& obs) {
     allowed.add_err(ECONNRESET).add(0);
     if (d.err == -1) allowed.add_err(ECONNREFUSED);
   }
+  if (d.reset == Level::Yes && q == 0) allowed.add(0);  // reset and its error read: closed, end of stream
   if (Check e = expect(i, rule, allowed, obs.ret)) return e;
   if (c.dgram) {
     if (obs.ret >= 0 && !c.msgs.empty()) {

@@ -94,6 +94,10 @@ std::string ProgramBuilder::policy(const Step& s) const {
     if (auto e = param_limit(spec.params[k], s.params[k], l); !e.empty()) return e;
   if (s.later && s.delay_us > l.max_delay_us)
     return "`later` delay must be at most " + std::to_string(l.max_delay_us) + "us when fuzzing";
+  if (s.later)
+    for (ResId r : s.ins)
+      if (std::find(async_read_.begin(), async_read_.end(), root(r)) != async_read_.end())
+        return "a `later` step on a file a readiness wrapper reads (its reads race with it)";
   if (!s.later && !busy_.empty()) {
     if (disturbs_later(s.op)) return "'" + std::string(spec.name) + "' while a `later` step is pending";
     for (ResId r : s.ins)
@@ -134,6 +138,10 @@ std::string ProgramBuilder::add(Step s) {
   }
   checker_.apply(prog_, s);
   for (size_t k = 0; k < s.outs.size(); ++k) roots_.push_back(s.op == Op::Dup ? root(s.ins[0]) : s.outs[k]);
+  // A readiness wrapper reads its file asynchronously from now on.
+  for (ResId o : s.outs)
+    if (prog_.res(o).kind == ResKind::Wrapper)
+      for (ResId r : s.ins) async_read_.push_back(root(r));
   if (s.later)
     for (ResId r : s.ins) busy_.push_back(root(r));
   if (s.op == Op::Join) busy_.clear();

@@ -2,6 +2,7 @@
 // the byte channels between them. Pure state plus the poll mask each state allows
 // (as a ReadySet). The oracle's rules drive it; it never makes a syscall.
 #pragma once
+#include <cerrno>
 #include <cstdint>
 #include <deque>
 #include <set>
@@ -16,6 +17,15 @@ namespace ringside::model {
 using DescId = uint32_t;
 using ChanId = uint32_t;
 inline constexpr uint32_t kNone = ~0u;
+// Pending errors that are one of two: a reset during the handshake (ECONNREFUSED) or
+// after it (ECONNRESET); a reset in CLOSE_WAIT (tcp_reset sets EPIPE) or not.
+inline constexpr int kErrResetOrRefused = -1, kErrResetOrPipe = -2;
+// The pending error values `err` stands for.
+inline std::vector<int> error_values(int err) {
+  if (err == kErrResetOrRefused) return {ECONNRESET, ECONNREFUSED};
+  if (err == kErrResetOrPipe) return {ECONNRESET, EPIPE};
+  return {err};
+}
 
 // Bytes that one endpoint writes and another reads, in order.
 struct Channel {
@@ -76,7 +86,8 @@ struct Desc {
   Level rcv_shut = Level::No;    // RCV_SHUTDOWN: own SHUT_RD or the peer's end of stream
   Level snd_shut = Level::No;    // SEND_SHUTDOWN: own SHUT_WR (or, on AF_UNIX, the peer's SHUT_RD/close)
   Level reset = Level::No;       // connection reset received
-  int err = 0;                   // pending SO_ERROR value ...
+  int err = 0;                   // pending SO_ERROR value (kErrResetOrRefused, kErrResetOrPipe:
+                                 // one of two, depending on timing) ...
   Level err_level = Level::No;   // ... and whether it is set
   Level peer_gone = Level::No;   // the peer description was released (soon: by a `later` close)
   bool chaos = false;            // a state the model does not follow: anything goes from here

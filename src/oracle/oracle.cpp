@@ -36,7 +36,10 @@ Check Oracle::observe(size_t i, const Observation& obs) {
     // main thread may read meanwhile.
     bool room_bound = s.op == Op::Write && expect.single(assumed.ret) &&
                       (assumed.ret == -EAGAIN || (assumed.ret > 0 && assumed.ret < success));
-    if (room_bound) expect.add(1, success);
+    if (room_bound) {
+      RuleId ignored;
+      expect.add(m.write_expect(d, static_cast<uint64_t>(s.param(0)), ignored, true)).add(1, success);
+    }
     if (!expect.single(assumed.ret)) {
       // More than one result is possible, so its effect is not known until join: the
       // model stops following what it touches (the result is still checked at join).

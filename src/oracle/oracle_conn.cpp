@@ -289,7 +289,8 @@ Check Oracle::Impl::sockerr(size_t i, const Step& s, const Observation& obs) {
   if (d.chaos) return std::nullopt;
   RetSet allowed = RetSet::of({0});
   if (d.err_level != Level::No) {
-    RetSet errs = d.err == -1 ? RetSet::of({ECONNRESET, ECONNREFUSED}) : RetSet::of({d.err});
+    RetSet errs;
+    for (int e : model::error_values(d.err)) errs.add(e);
     allowed = d.err_level == Level::Yes ? errs : errs.add(0);
   }
   RuleId rule = d.connect_failed_seen && d.err_level == Level::No ? RuleId::SoErrorClear : RuleId::ConnectSoError;

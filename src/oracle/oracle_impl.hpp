@@ -62,7 +62,10 @@ struct Oracle::Impl {
   bool tcp_peer_discards(const Desc& d) const;
   RetSet pending_errors(const Desc& d) const;
   void tcp_sent_to_discarding_peer(Desc& d);
-  RetSet write_expect(const Desc& d, uint64_t n, RuleId& rule) const;
+  void tcp_epipe_seen(Desc& d);
+  // The results a write of n may give; with assume_room, as if the buffer had room (what a
+  // `later` write gives if the main thread reads first).
+  RetSet write_expect(const Desc& d, uint64_t n, RuleId& rule, bool assume_room = false) const;
   Check write(size_t i, const Step& s, const Observation& obs);
   void unix_send_failed(DescId id, int64_t ret);
   void pipe_write_attempted(const Desc& d);

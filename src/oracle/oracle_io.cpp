@@ -14,7 +14,9 @@ constexpr uint64_t kMaxDgram = 200 * 1024;    // well below sk_sndbuf - 32
 
 RetSet Oracle::Impl::pending_errors(const Desc& d) const {
   // err -1: a reset whose kind depends on how far the handshake got.
-  return d.err == -1 ? RetSet::of({-ECONNRESET, -ECONNREFUSED}) : RetSet::err(d.err);
+  RetSet r;
+  for (int e : model::error_values(d.err)) r.add_err(e);
+  return r;
 }
 
 bool Oracle::Impl::tcp_peer_discards(const Desc& d) const {
@@ -25,11 +27,12 @@ bool Oracle::Impl::tcp_peer_discards(const Desc& d) const {
   return possible(d.peer_gone) || (possible(p.rcv_shut) && possible(p.snd_shut));
 }
 
-RetSet Oracle::Impl::write_expect(const Desc& d, uint64_t n, RuleId& rule) const {
+RetSet Oracle::Impl::write_expect(const Desc& d, uint64_t n, RuleId& rule, bool assume_room) const {
   rule = RuleId::WriteCount;
   const int64_t all = static_cast<int64_t>(n);
   // Room that is certainly there, and what happens without it.
   auto by_room = [&](uint64_t queued, bool full, uint64_t sure, bool atomic) {
+    if (assume_room) return RetSet::of({all});
     if (!full && queued + n <= sure) return RetSet::of({all});
     if (!d.nonblock) return RetSet::of({all});
     if (full) return RetSet::err(EAGAIN);
@@ -51,7 +54,9 @@ RetSet Oracle::Impl::write_expect(const Desc& d, uint64_t n, RuleId& rule) const
       // The page layout says exactly what fits (writes up to PIPE_BUF are atomic by it).
       // A blocking write waits for room: the runner never lets it wait for nothing.
       RetSet r;
-      if (!fds.pipe_layout_known(d.tx)) {
+      if (assume_room) {
+        r = RetSet::of({all});
+      } else if (!fds.pipe_layout_known(d.tx)) {
         r = d.nonblock ? RetSet::err(EAGAIN).add(1, all) : RetSet::of({all});
       } else {
         uint64_t fit = fds.pipe_fit(d.tx, n);
@@ -236,6 +241,8 @@ Check Oracle::Impl::write(size_t i, const Step& s, const Observation& obs) {
   } else if (obs.ret == -ECONNRESET || obs.ret == -ECONNREFUSED) {
     d.err_level = Level::No;
     d.reset = Level::Yes;
+  } else if (obs.ret == -EPIPE) {
+    tcp_epipe_seen(d);
   }
   if (obs.ret < 0) unix_send_failed(id, obs.ret);
   if (d.is_tcp() && tcp_peer_discards(d) && obs.ret > 0) tcp_sent_to_discarding_peer(d);
@@ -247,7 +254,8 @@ void Oracle::Impl::tcp_sent_to_discarding_peer(Desc& d) {
   // and the RST it answers with comes back some time later.
   if (d.peer != kNone && !possible(d.peer_gone)) fds.desc(d.peer).chaos = true;
   d.reset = strongest(d.reset, Level::Soon);
-  d.err = ECONNRESET;
+  // tcp_reset in CLOSE_WAIT (the peer's FIN came first) sets EPIPE, not ECONNRESET.
+  d.err = possible(d.rcv_shut) ? model::kErrResetOrPipe : ECONNRESET;
   d.err_level = strongest(d.err_level, Level::Soon);
 }
 
@@ -341,7 +349,7 @@ Check Oracle::Impl::read(size_t i, const Step& s, const Observation& obs) {
   if (optional(d.reset) || optional(d.err_level)) {
     // A reset that may or may not have arrived yet.
     allowed.add_err(ECONNRESET).add(0);
-    if (d.err == -1) allowed.add_err(ECONNREFUSED);
+    allowed.add(pending_errors(d));
   }
   if (d.reset == Level::Yes && q == 0) allowed.add(0);  // reset and its error read: closed, end of stream
   if (Check e = expect(i, rule, allowed, obs.ret)) return e;
@@ -517,8 +525,18 @@ Check Oracle::Impl::fill(size_t i, const Step& s, const Observation& obs) {
     // The pending error was reported (and cleared) by the failing write.
     d.err_level = Level::No;
     d.reset = Level::Yes;
+  } else if (obs.value == -EPIPE) {
+    tcp_epipe_seen(d);
   }
   return std::nullopt;
+}
+
+void Oracle::Impl::tcp_epipe_seen(Desc& d) {
+  // sk_stream_error: EPIPE is the pending error itself when it is one (a reset in
+  // CLOSE_WAIT), read and cleared; or there was none. Either way none may be left.
+  if (!d.is_tcp() || !possible(d.err_level)) return;
+  for (int e : model::error_values(d.err))
+    if (e == EPIPE) d.err_level = Level::Maybe;
 }
 
 }  // namespace ringside

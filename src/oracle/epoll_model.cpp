@@ -13,6 +13,13 @@ constexpr int kAdd = 1, kDel = 2, kMod = 3;  // EPOLL_CTL_* values
 constexpr uint32_t kExclusiveOk = ev::In | ev::Out | ev::Err | ev::Hup | (1u << 29) | ev::Et | ev::Exclusive;
 }  // namespace
 
+bool EpollModel::wakeup_may_follow(const Registration& r) const {
+  // A promised wakeup was absorbed and may not have come yet, or the target is a
+  // readiness wrapper whose reads in flight make a transition (an eventfd write) come
+  // without any promise absorbed (found by the fuzzer).
+  return r.soon_pending || fds_.desc(r.target).kind == ResKind::Wrapper;
+}
+
 bool EpollModel::followed(DescId target) const {
   // Nested epoll readiness (an epoll watching an epoll) and its wakeups are not
   // modelled, nor are descriptions the model stopped following.
@@ -262,15 +269,21 @@ Check EpollModel::wait(size_t step, DescId ep, int max, int64_t timeout_ms, cons
   for (size_t i = 0; i < reported.size(); ++i) {
     Registration* r = reported[i];
     ReadySet rs = fds_.readiness(r->target);
+    // Was a wakeup on its way before this harvest? The harvest may see its effect (the
+    // condition turned on) before the wakeup itself is delivered, which then queues the
+    // registration again (ep_poll_callback during ep_send_events): found by the fuzzer
+    // with a readiness wrapper's first transition.
+    const Level coming_before = fds_.wake_coming(r->target);
     for (const Condition* c : rs.implied_on(obs.events[i].mask, r->filter())) fds_.learn(*c);
     r->missed = 0;
     if (r->et()) {
       // Consumed. If more was in flight, its wakeup may come before or after this harvest.
       r->edge = Level::No;
-      if (r->soon_pending) {
+      if (wakeup_may_follow(*r)) {
         r->edge = fds_.wake_coming(r->target);
         if (r->edge == Level::No) r->soon_pending = false;
       }
+      if (coming_before != Level::No) r->edge = strongest(r->edge, Level::Maybe);
     }
     if (r->events & ev::Oneshot) r->disabled = true;
   }
@@ -280,7 +293,7 @@ Check EpollModel::wait(size_t step, DescId ep, int max, int64_t timeout_ms, cons
     // stronger edge absorbed (a wrapper's eventfd reset after an earlier transition).
     for (auto* r : mine)
       if (!seen.count(r) && r->et() && r->edge != Level::Soon) {
-        r->edge = r->soon_pending ? fds_.wake_coming(r->target) : Level::No;
+        r->edge = wakeup_may_follow(*r) ? fds_.wake_coming(r->target) : Level::No;
         if (r->edge == Level::No) r->soon_pending = false;
       }
   }

@@ -51,6 +51,7 @@ class EpollModel {
 
  private:
   bool followed(DescId target) const;
+  bool wakeup_may_follow(const Registration& r) const;
   Registration* find(DescId ep, DescId target, int fdnum);
   const Registration* find(DescId ep, DescId target, int fdnum) const;
   FdModel& fds_;

@@ -347,6 +347,12 @@ Check Oracle::Impl::shutdown(size_t i, const Step& s, const Observation& obs) {
   // SS_CONNECTED: a later connect says EISCONN, not 0.
   if (d.is_tcp()) d.connect_returned = true;
   fds.shutdown(id, how, false);
+  if (d.is_tcp() && how != 1 && d.rx != kNone && fds.chan(d.rx).queued() > fds.chan(d.rx).known_arrived()) {
+    // Own SHUT_RD with data still on its way: reads end (0) once what arrived is read,
+    // and what arrives later is queued, or reset if we shut down writing too. Found by
+    // libFuzzer; not followed.
+    fds.lose_track(id);
+  }
   return std::nullopt;
 }
 

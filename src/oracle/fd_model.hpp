@@ -4,9 +4,11 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <set>
 #include <vector>
 
+#include "oracle/file_content.hpp"
 #include "oracle/readiness.hpp"
 #include "program/program.hpp"
 
@@ -28,6 +30,10 @@ struct Channel {
   std::deque<uint64_t> msgs;  // unconsumed write sizes (datagrams; buffer accounting on streams)
   Level eof = Level::No;      // the writer ended the stream (shutdown WR / close), after its data
   bool full = false;          // a write hit EAGAIN and nothing was read since
+  // io_uring requests in flight on the channel (uring_model.hpp): a pending read may take
+  // queued bytes at any moment; a pending write may add `maybe_sent` bytes.
+  uint32_t uring_readers = 0;
+  uint64_t maybe_sent = 0;
 
   uint64_t queued() const { return sent - consumed; }        // sent, not yet read
   uint64_t known_arrived() const { return arrived - consumed; }  // certainly readable now
@@ -136,6 +142,9 @@ class FdModel {
 
   std::vector<Wake>& wakes() { return wakes_; }
 
+  // Regular files: what each byte range may hold (created on first use).
+  FileContent& content(DescId d);
+
   // Rules whose checks ran (for baselines and coverage of the oracle itself).
   void exercise(RuleId r) { exercised_.insert(r); }
   void exercise(const ReadySet& rs, uint32_t filter) {
@@ -168,6 +177,7 @@ class FdModel {
   std::vector<Fd> fds_;
   std::vector<Wake> wakes_;
   std::set<RuleId> exercised_;
+  std::map<DescId, FileContent> contents_;
 };
 
 }  // namespace ringside::model

@@ -31,12 +31,14 @@ Check Oracle::observe(size_t i, const Observation& obs) {
   } else {
     c = impl_->dispatch(i, s, obs);
   }
+  impl_->uring_before_absorb();
   impl_->epoll.absorb_wakes();
   return c;
 }
 
 Check Oracle::finish(const Observation& final_join) {
   Check c = impl_->join(impl_->prog.steps.size(), final_join);
+  impl_->uring_before_absorb();
   impl_->epoll.absorb_wakes();
   return c;
 }
@@ -77,6 +79,8 @@ Check Oracle::Impl::dispatch(size_t i, const Step& s, const Observation& obs) {
     case Op::Accept:
       return accept(i, s, obs);
     case Op::Close:
+      if (prog.res(s.ins[0]).kind == ResKind::Ring) return uring_step(i, s, obs);
+      uring_close(s.ins[0]);
       return close(i, s, obs);
     case Op::Write:
       return write(i, s, obs);
@@ -108,6 +112,31 @@ Check Oracle::Impl::dispatch(size_t i, const Step& s, const Observation& obs) {
       return poll(i, s, obs, true);
     case Op::Join:
       return join(i, obs);
+    case Op::RingNew:
+    case Op::UringNop:
+    case Op::UringRead:
+    case Op::UringWrite:
+    case Op::UringRecv:
+    case Op::UringSend:
+    case Op::UringPoll:
+    case Op::UringPollRemove:
+    case Op::UringTimeout:
+    case Op::UringTimeoutRemove:
+    case Op::UringLinkTimeout:
+    case Op::UringCancel:
+    case Op::UringCancelFd:
+    case Op::UringCancelAny:
+    case Op::Submit:
+    case Op::Reap:
+      return uring_step(i, s, obs);
+    case Op::RaceCancel:
+    case Op::RacePollRemove:
+    case Op::RaceLinkTimeout:
+    case Op::RaceTimeoutRemove:
+    case Op::RaceCancelFd:
+      return race(i, s, obs);
+    case Op::WaitReady:
+      return wait_ready(i, s, obs);
     default:
       return violation(i, RuleId::Errno, "a step the oracle knows", std::string(s.spec().name));
   }
@@ -147,6 +176,9 @@ std::vector<RuleId> Oracle::rules_exercised() const {
   const auto& s = impl_->fds.exercised();
   return {s.begin(), s.end()};
 }
+
+std::map<std::string, uint64_t> Oracle::race_histogram() const { return impl_->histogram; }
+std::vector<std::string> Oracle::race_warnings() const { return impl_->race_warnings; }
 
 std::string Oracle::describe_state() const {
   std::ostringstream o;

@@ -124,6 +124,8 @@ Check Oracle::Impl::write(size_t i, const Step& s, const Observation& obs) {
   RuleId rule;
   RetSet allowed = write_expect(d, n, rule);
   if (Check e = expect(i, rule, allowed, obs.ret)) return e;
+  uring_busy(d, false);
+  if (d.kind == ResKind::File && obs.ret > 0) file_write(id, static_cast<uint64_t>(obs.ret));
   if (obs.ret > 0) {
     fds.wrote(id, d.kind == ResKind::EventFd ? n : static_cast<uint64_t>(obs.ret), false);
     if (d.tx != kNone && static_cast<uint64_t>(obs.ret) < n) fds.chan(d.tx).full = true;
@@ -147,7 +149,6 @@ Check Oracle::Impl::read(size_t i, const Step& s, const Observation& obs) {
   Desc& d = fds.desc(id);
   if (d.chaos) return std::nullopt;
   const uint64_t n = static_cast<uint64_t>(s.param(0));
-  const int64_t all = static_cast<int64_t>(n);
   switch (d.kind) {
     case ResKind::EventFd: {
       if (n < 8) return expect(i, RuleId::EventfdRead, RetSet::err(EINVAL), obs.ret);
@@ -171,16 +172,12 @@ Check Oracle::Impl::read(size_t i, const Step& s, const Observation& obs) {
       fds.wakes().push_back({id, ev::Out, Level::Yes, RuleId::EtEdge});
       return std::nullopt;
     }
-    case ResKind::File: {
-      int64_t left = d.pos < d.size ? static_cast<int64_t>(d.size - d.pos) : 0;
-      if (Check e = expect(i, RuleId::FileRw, RetSet::of({std::min(all, left)}), obs.ret)) return e;
-      if (Check e = check_data(i, d, obs, d.pos)) return e;
-      d.pos += static_cast<uint64_t>(obs.ret);
-      return std::nullopt;
-    }
+    case ResKind::File:
+      return file_read(i, d, obs, n);
     default:
       break;
   }
+  if (uring_busy(d, true)) return std::nullopt;
   // Streams, datagrams, pipes.
   if (d.rx == kNone || (d.kind != ResKind::PipeRead && d.sock != Sock::Established)) {
     RetSet allowed = RetSet::of({-ENOTCONN, -EINVAL});
@@ -251,6 +248,7 @@ Check Oracle::Impl::drain(size_t i, const Step& s, const Observation& obs) {
   Desc& d = fds.desc(id);
   if (d.chaos) return std::nullopt;
   const uint64_t chunk = static_cast<uint64_t>(s.param(0));
+  if (uring_busy(d, true)) return std::nullopt;
   if (d.kind == ResKind::EventFd) {
     // obs.ret: sum of the values read; obs.value: the final result.
     uint64_t lo = d.count, hi = d.count + d.count_soon;
@@ -321,6 +319,7 @@ Check Oracle::Impl::fill(size_t i, const Step& s, const Observation& obs) {
   Desc& d = fds.desc(id);
   if (d.chaos) return std::nullopt;
   if (d.kind == ResKind::EventFd) return violation(i, RuleId::Errno, "no fill on an eventfd", "fill");
+  uring_busy(d, false);
   RuleId rule;
   RetSet one = write_expect(d, static_cast<uint64_t>(s.param(0)), rule);
   // The final result is what a single write would have said once the buffer is full.

@@ -25,6 +25,8 @@ bool is_inet(ResKind k) { return k == ResKind::Tcp || k == ResKind::TcpListener 
 
 }  // namespace
 
+std::string check_uring_step(const Program& p, const Step& s);  // uring_checks.cpp
+
 std::optional<ResKind> output_kind(const Program& p, const Step& s, size_t idx) {
   const OpSpec& spec = s.spec();
   if (idx >= spec.outs.size()) return std::nullopt;
@@ -112,7 +114,7 @@ std::string ProgramChecker::check_step(const Program& p, const Step& s) const {
       if (s.param(0) > (int64_t{1} << 30)) return "file size must be at most 1G";
       break;
     default:
-      break;
+      return check_uring_step(p, s);
   }
   return {};
 }

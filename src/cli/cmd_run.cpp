@@ -8,6 +8,7 @@
 
 #include "cli/options.hpp"
 #include "engine/probe.hpp"
+#include "program/uring_ids.hpp"
 #include "report/report.hpp"
 #include "runner/suite_run.hpp"
 
@@ -19,7 +20,7 @@ bool load_selection(const std::vector<std::string>& paths, const std::vector<std
 int cmd_run(const Args& args) {
   po::options_description opts("options");
   std::vector<std::string> paths, filters;
-  std::string profile = "linux", format = "human";
+  std::string profile = "linux", format = "human", via;
   unsigned repeat = 1, jobs = std::max(1u, std::thread::hardware_concurrency());
   int64_t timeout_ms = 30000, step_timeout_ms = 5000;
   opts.add_options()
@@ -30,6 +31,7 @@ int cmd_run(const Args& args) {
       ("jobs,j", po::value(&jobs)->default_value(jobs), "scenarios run in parallel (each in its own process)")
       ("timeout", po::value(&timeout_ms)->default_value(timeout_ms), "deadline of one scenario, ms (a hang is a FAIL)")
       ("step-timeout", po::value(&step_timeout_ms)->default_value(step_timeout_ms), "deadline of one blocking step, ms")
+      ("via", po::value(&via), "readiness paths for scenarios that list them, comma-separated: epoll-lt, epoll-et, uring-poll (default: every path a scenario lists)")
       ("no-isolate", "run scenarios in this process (no crash or hang protection)")
       ("verbose,v", "print every step's trace")
       ("path", po::value(&paths)->composing(), "scenario files or directories (default: the embedded suite)");
@@ -47,6 +49,16 @@ int cmd_run(const Args& args) {
   if (jobs < 1 || jobs > 256) return misuse("--jobs must be between 1 and 256");
   if (timeout_ms < 100 || step_timeout_ms < 10) return misuse("timeouts are too small");
 
+  std::vector<std::string> via_paths;
+  for (size_t at = 0; at < via.size();) {
+    size_t comma = via.find(',', at);
+    std::string v = via.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    if (!uring::known_via(v)) return misuse("--via: unknown path '" + v + "' (epoll-lt, epoll-et or uring-poll)");
+    via_paths.push_back(v);
+    if (comma == std::string::npos) break;
+    at = comma + 1;
+  }
+
   std::vector<LoadedScenario> sel;
   if (!load_selection(paths, filters, sel)) return kExitUsage;
   if (sel.empty()) return misuse("no scenario matches");
@@ -58,10 +70,11 @@ int cmd_run(const Args& args) {
   so.run.isolate = !vm.count("no-isolate");
   so.jobs = jobs;
   so.repeat = repeat;
+  so.via = via_paths;
 
   bool tty = isatty(STDOUT_FILENO) && format == "human";
   auto reporter = format == "ktap" ? make_ktap_reporter(std::cout) : make_human_reporter(std::cout, tty, vm.count("verbose"));
-  RunInfo info{probe_kernel().release, profile, sel.size() * repeat};
+  RunInfo info{probe_kernel().release, profile, count_runs(sel, so)};
   reporter->begin(info);
   Totals totals;
   std::map<std::string, std::pair<unsigned, unsigned>> rates;  // name -> (passed, runs)

@@ -13,7 +13,13 @@ struct SuiteOptions {
   RunOptions run;
   unsigned jobs = 1;
   unsigned repeat = 1;
+  // Readiness paths to run scenarios through (empty: every path a scenario's `via:` lists).
+  // A scenario that lists paths runs once per listed path kept here; one without runs once.
+  std::vector<std::string> via;
 };
+
+// How many scenario runs run_suite makes (per-path runs times repeat).
+size_t count_runs(const std::vector<LoadedScenario>& selection, const SuiteOptions& o);
 
 using ResultSink = std::function<void(const ScenarioResult&)>;
 using ProgressSink = std::function<void(size_t done, const std::string& running)>;

@@ -102,23 +102,18 @@ std::optional<FileContent::Mismatch> FileContent::read(uint64_t off, std::string
       // A range only the file's own content ever held: plain data corruption.
       bool plain = p.gone.empty() && p.cands.size() == 1 && writers_[p.cands[0]].req == kNoWriterReq;
       if (plain) m.rule = RuleId::DataOrder;
-      // The first byte no allowed writer explains.
+      // Where the longest run of one allowed writer's bytes ends.
       uint64_t bad = 0;
-      while (bad < bytes.size()) {
-        bool any = false;
-        for (uint32_t c : p.cands) any = any || matches(c, lo + bad, bytes.substr(bad, 1));
-        if (!any) break;
-        ++bad;
+      for (uint32_t c : p.cands) {
+        uint64_t run = 0;
+        while (run < bytes.size() && matches(c, lo + run, bytes.substr(run, 1))) ++run;
+        bad = std::max(bad, run);
       }
       m.offset = lo + std::min<uint64_t>(bad, bytes.size() - 1);
       return m;
     }
     bool settled = std::all_of(p.cands.begin(), p.cands.end(), [&](uint32_t c) { return writers_[c].done; });
-    if (settled && p.cands.size() > 1) {
-      for (uint32_t c : p.cands)
-        if (c != found) p.gone.push_back(c);
-      p.cands = {found};
-    }
+    if (settled && p.cands.size() > 1) p.cands = {found};  // the others are ruled out, not replaced
   }
   return std::nullopt;
 }

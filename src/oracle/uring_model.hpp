@@ -56,6 +56,7 @@ struct Req {
   bool cancelled = false;   // ended -ECANCELED or -EINTR
   bool silent = false;      // ended without a CQE (skip success, or a broken chain's omitted CQE)
   bool must_cancel = false;       // a canceller said 0: it ends -ECANCELED/-EINTR
+  RuleId must_cancel_rule = RuleId::UringCancelConsistent;  // the canceller's rule
   bool must_not_cancel = false;   // a canceller said -ENOENT and nothing else may cancel it
   uint64_t cqes_after = 0;  // count timeouts: CQEs seen since submission
 

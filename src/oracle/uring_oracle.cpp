@@ -204,7 +204,7 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
   // Effects that start with submission.
   for (uint32_t id : queued) {
     Req& r = uring.reqs[id];
-    if (r.badf || r.invalid || r.eopnotsupp || r.desc == kNone) continue;
+    if (r.badf || r.invalid || r.eopnotsupp || r.desc == kNone || is_cancel(r.op)) continue;
     Desc& d = fds.desc(r.desc);
     if (d.chaos) {
       r.loose = true;
@@ -382,7 +382,8 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
   r.cancelled = cancelled_res(c.res);
   const ResKind fd_kind = r.desc != kNone ? fds.desc(r.desc).kind : ResKind::Ring;
   r.failed = !success(r, c.res, fd_kind);
-  const bool checked = !r.loose && !ring.chaos && !(r.desc != kNone && fds.desc(r.desc).chaos);
+  // A description the model lost track of leaves its I/O unchecked; a cancel by fd is not I/O.
+  const bool checked = !r.loose && !ring.chaos && (is_cancel(r.op) || r.desc == kNone || !fds.desc(r.desc).chaos);
 
   // Chain order: the predecessor ended first. One with CQE_SKIP_SUCCESS ends silently.
   if (r.prev != kNoReq) {
@@ -473,7 +474,7 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
     allowed = RetSet::err(EINVAL);
     detail = "a LINK_TIMEOUT needs a request with IOSQE_IO_LINK just before it";
   } else if (r.must_cancel) {
-    rule = RuleId::UringCancelConsistent;
+    rule = r.must_cancel_rule;
     allowed = RetSet::of({-ECANCELED, -EINTR});
     detail = "a cancel answered 0 for it";
   } else {
@@ -645,6 +646,7 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
           return violation(i, crule, "ENOENT or EALREADY (the target already ended " + result_text(t.res) + ")", "0",
                            req_name(prog, t));
         t.must_cancel = true;
+        t.must_cancel_rule = crule;
       }
       if (c.res == -ENOENT && t.state == ReqState::Done && t.cancelled && t.done_tick > r.submit_tick) {
         bool other = t.ltimeout != kNoReq;

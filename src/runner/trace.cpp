@@ -1,6 +1,8 @@
 #include "runner/trace.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <map>
 
 #include "oracle/expect.hpp"
 #include "oracle/readiness.hpp"
@@ -73,8 +75,22 @@ std::string format_observation(const Program& p, const Step& s, const Observatio
     case Op::RacePollRemove:
     case Op::RaceLinkTimeout:
     case Op::RaceTimeoutRemove:
-    case Op::RaceCancelFd:
-      return out + std::to_string(o.trials.size()) + " trials";
+    case Op::RaceCancelFd: {
+      // Per knob cell: trials whose (first) target ended by itself / was cut short, and
+      // the cells where both happened, i.e. where the race itself was run.
+      std::map<uint32_t, std::pair<int, int>> cells;
+      for (const auto& t : o.trials)
+        for (const auto& c : t.cqes)
+          if (c.user_data == uring::kRaceTarget) (c.res == -ECANCELED || c.res == -EINTR ? cells[t.knobs].second : cells[t.knobs].first)++;
+      out += std::to_string(o.trials.size()) + " trials; cells with both ends:";
+      int mixed = 0;
+      for (const auto& [k, v] : cells)
+        if (v.first && v.second) {
+          out += " " + uring::KnobCell::decode(k).text() + " (" + std::to_string(v.first) + "/" + std::to_string(v.second) + ")";
+          ++mixed;
+        }
+      return mixed ? out : out + " none";
+    }
     case Op::WaitReady:
     case Op::EpollWait: {
       out += std::to_string(o.ret) + " [";

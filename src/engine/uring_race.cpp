@@ -155,19 +155,18 @@ Observation Engine::race(size_t, const Step& s) {
   auto canceller_sqe = [&] {
     UringSqe q;
     q.user_data = uring::kRaceCanceller;
-    const uint64_t target = uring::kRaceTarget;
     switch (s.op) {
       case Op::RacePollRemove:
-        q.prep = [target](io_uring_sqe* sqe, UringIo&) { io_uring_prep_poll_remove(sqe, target); };
+        q.prep = [](io_uring_sqe* sqe, UringIo&) { io_uring_prep_poll_remove(sqe, uring::kRaceTarget); };
         break;
       case Op::RaceTimeoutRemove:
-        q.prep = [target](io_uring_sqe* sqe, UringIo&) { io_uring_prep_timeout_remove(sqe, target, 0); };
+        q.prep = [](io_uring_sqe* sqe, UringIo&) { io_uring_prep_timeout_remove(sqe, uring::kRaceTarget, 0); };
         break;
       case Op::RaceCancelFd:
         q.prep = [rfd](io_uring_sqe* sqe, UringIo&) { io_uring_prep_cancel_fd(sqe, rfd, IORING_ASYNC_CANCEL_ALL); };
         break;
       default:
-        q.prep = [target](io_uring_sqe* sqe, UringIo&) { io_uring_prep_cancel64(sqe, target, 0); };
+        q.prep = [](io_uring_sqe* sqe, UringIo&) { io_uring_prep_cancel64(sqe, uring::kRaceTarget, 0); };
         break;
     }
     return q;

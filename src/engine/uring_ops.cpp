@@ -202,6 +202,7 @@ void Engine::uring_finish() {
   st.rings.clear();
   st.via_epolls.clear();
   if (st.via_ring && !st.via_ring->reset(deadline)) st.via_ring.reset();
+  if (st.race_ring && !st.race_ring->reset(deadline)) st.race_ring.reset();
 }
 
 }  // namespace ringside

@@ -5,6 +5,7 @@
 // (uring_ids.hpp) move the race window: IOSQE_ASYNC, helper or main thread, one or two
 // io_uring_enter calls, the spin before the competing action.
 #include <liburing.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -92,9 +93,30 @@ __kernel_timespec timespec_of_us(uint32_t us) {
   return {us / 1'000'000, static_cast<long long>(us % 1'000'000) * 1000};
 }
 
+// O_NONBLOCK on a pipe's write end for the life of a race step, restored after.
+class NonblockWriter {
+ public:
+  explicit NonblockWriter(int fd) : fd_(fd) {
+    if (fd_ < 0) return;
+    flags_ = ::fcntl(fd_, F_GETFL);
+    if (flags_ >= 0 && !(flags_ & O_NONBLOCK)) ::fcntl(fd_, F_SETFL, flags_ | O_NONBLOCK);
+    else flags_ = -1;
+  }
+  ~NonblockWriter() {
+    if (flags_ >= 0) ::fcntl(fd_, F_SETFL, flags_);
+  }
+  NonblockWriter(const NonblockWriter&) = delete;
+  NonblockWriter& operator=(const NonblockWriter&) = delete;
+
+ private:
+  int fd_;
+  int flags_ = -1;
+};
+
 constexpr int64_t kTrialBudgetNs = 2'000'000'000;  // one trial's CQEs and data
 constexpr int64_t kLeftoverWaitNs = 200'000'000;   // bytes still in flight on loopback TCP
 constexpr int64_t kCleanupGraceNs = 1'000'000;     // a target that got bytes ends well within this
+constexpr int64_t kCleanupGraceFedNs = 20'000'000; // ... even when they are still on their way
 
 }  // namespace
 
@@ -110,8 +132,13 @@ Observation Engine::race(size_t, const Step& s) {
   };
   UringRing* ring = st.ring(s.ins[0]);
   if (!ring) throw std::logic_error("engine: race on a ring that is not open");
-  if (ring->queued() || ring->in_flight())
-    throw EnvironmentError("race step: the ring has requests queued or in flight; races need an idle ring");
+  const unsigned needed = static_cast<unsigned>(has("k") ? param("k") : 1) + 2;  // one trial's SQEs in one call
+  if (ring->queued() || ring->in_flight() || ring->sq_entries() < needed) {
+    // Trials need a ring with nothing else going on and room for a trial's SQEs in one
+    // submission: the program's is busy or small, so the race runs on a private one.
+    if (!st.race_ring || !st.race_ring->reusable()) st.race_ring = std::make_unique<UringRing>(16, 0);
+    ring = st.race_ring.get();
+  }
   const bool io_race = s.op != Op::RaceTimeoutRemove;
   const int rfd = io_race ? fd(s.ins[1]) : -1, wfd = io_race ? fd(s.ins[2]) : -1;
   const bool socket = io_race && prog_->res(s.ins[1]).kind != ResKind::PipeRead;
@@ -126,12 +153,21 @@ Observation Engine::race(size_t, const Step& s) {
   RaceHelper& helper = *st.race_helper;
 
   std::vector<std::byte> wbuf(std::max<size_t>(n, 1)), drain_buf(65536);
-  auto write_data = [&, wfd, socket](uint64_t off) {
-    fill_pattern(origin, off, wbuf.data(), n);
+  // The competing write never blocks (a channel the program left full takes nothing);
+  // the stream's offset advances by what was written.
+  NonblockWriter nbw(io_race && !socket ? wfd : -1);
+  ssize_t wrote = 0;  // the last competing write's result
+  auto write_data = [&, wfd, socket] {
+    fill_pattern(origin, written_[origin].load(), wbuf.data(), n);
     ssize_t rv;
-    do rv = socket ? ::send(wfd, wbuf.data(), n, MSG_NOSIGNAL) : ::write(wfd, wbuf.data(), n);
+    do rv = socket ? ::send(wfd, wbuf.data(), n, MSG_NOSIGNAL | MSG_DONTWAIT) : ::write(wfd, wbuf.data(), n);
     while (rv < 0 && errno == EINTR);
+    if (rv > 0) written_[origin] += static_cast<uint64_t>(rv);
+    wrote = rv;
   };
+  // Whether bytes written on the writer show up on the reader (they are two ends of one
+  // channel): assumed until a wait for them comes back empty.
+  bool feeds = true;
   auto target_sqe = [&](int j, bool async, bool link) {
     UringSqe q;
     q.user_data = uring::kRaceTarget + static_cast<uint64_t>(j);
@@ -186,18 +222,16 @@ Observation Engine::race(size_t, const Step& s) {
     RaceTrial tr;
     tr.knobs = cell.encode();
     const int64_t deadline = monotonic_ns() + kTrialBudgetNs;
-    uint64_t off = 0;
     bool posted = false;
     // The competing action: n bytes arriving (io races) or the canceller (timeout_remove).
     auto compete = [&] {
       if (!io_race) return;
-      off = written_[origin].fetch_add(n);
       if (cell.helper) {
-        helper.post(cell.delay_us, [&write_data, off] { write_data(off); });
+        helper.post(cell.delay_us, [&write_data] { write_data(); });
         posted = true;
       } else {
         spin_us(cell.delay_us);
-        write_data(off);
+        write_data();
       }
     };
     for (int j = 0; j < targets; ++j) ring->queue(target_sqe(j, cell.async, s.op == Op::RaceLinkTimeout));
@@ -227,10 +261,16 @@ Observation Engine::race(size_t, const Step& s) {
     // Every request of the trial ends before the next trial starts.
     bool complete = true;
     bool cleaned = false;
+    const bool has_canceller = s.op == Op::RaceCancel || s.op == Op::RacePollRemove || s.op == Op::RaceCancelFd;
     while (ring->in_flight()) {
       int64_t until = deadline;
-      if (s.op == Op::RaceCancelFd && !cleaned && !ring->in_flight(uring::kRaceCanceller))
-        until = std::min(deadline, monotonic_ns() + kCleanupGraceNs);
+      // Once the canceller answered, targets still waiting are ones it did not find: a
+      // POLL_ADD or read still queued to io-wq, or reads an FD cancel missed. Whatever
+      // bytes they wait for get a grace period, then a cleanup ends them.
+      if (has_canceller && !cleaned && !ring->in_flight(uring::kRaceCanceller)) {
+        int64_t grace = s.op == Op::RaceCancelFd || !feeds ? kCleanupGraceNs : kCleanupGraceFedNs;
+        until = std::min(deadline, monotonic_ns() + grace);
+      }
       if (ring->take(1, 64, until, tr.cqes, &tr.data) < 0) {
         if (until == deadline) {
           complete = false;
@@ -254,7 +294,8 @@ Observation Engine::race(size_t, const Step& s) {
       uint64_t taken = 0;
       for (const auto& c : tr.cqes)
         if (c.user_data >= uring::kRaceTarget && s.op != Op::RacePollRemove && c.res > 0) taken += static_cast<uint64_t>(c.res);
-      uint64_t want = n > taken ? n - taken : 0;
+      uint64_t written = wrote > 0 ? static_cast<uint64_t>(wrote) : 0;
+      uint64_t want = feeds && written > taken ? written - taken : 0;
       int64_t until = std::min(deadline, monotonic_ns() + kLeftoverWaitNs);
       while (true) {
         int avail = 0;
@@ -266,7 +307,10 @@ Observation Engine::race(size_t, const Step& s) {
         }
         if (static_cast<uint64_t>(tr.leftover) >= want) break;
         int64_t left_ms = (until - monotonic_ns()) / 1'000'000;
-        if (left_ms <= 0) break;
+        if (left_ms <= 0) {
+          feeds = false;
+          break;
+        }
         pollfd p{rfd, POLLIN, 0};
         ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left_ms, 10)));
       }

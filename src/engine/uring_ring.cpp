@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 #include "engine/deadline.hpp"
 #include "engine/errors.hpp"
@@ -13,6 +14,15 @@ constexpr uint64_t kResetUserData = ~uint64_t{0} - 1;
 constexpr size_t kPoolMax = 8;
 
 bool is_final(const io_uring_cqe* c) { return !(c->flags & IORING_CQE_F_MORE); }
+
+// Memory the kernel may still use after its ring is gone: kept (reachable) for the life
+// of the process rather than freed.
+void keep_forever(std::unique_ptr<UringIo> io) {
+  static std::mutex mu;
+  static std::vector<std::unique_ptr<UringIo>> kept;
+  std::lock_guard<std::mutex> l(mu);
+  kept.push_back(std::move(io));
+}
 
 }  // namespace
 
@@ -39,8 +49,8 @@ UringRing::~UringRing() {
   // Memory a request may still use stays allocated for the life of the process: requests
   // a reset could not finish, and CQE_SKIP_SUCCESS requests, whose end leaves no sign.
   if (stuck_)
-    for (auto& [ud, io] : inflight_) (void)io.release();
-  for (auto& io : leaked_) (void)io.release();
+    for (auto& [ud, io] : inflight_) keep_forever(std::move(io));
+  for (auto& io : leaked_) keep_forever(std::move(io));
 }
 
 void UringRing::queue(UringSqe sqe) {

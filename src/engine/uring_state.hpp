@@ -22,7 +22,8 @@ struct UringState {
     std::vector<uint32_t> events;  // per operand
   };
   std::map<std::vector<ResId>, ViaEpoll> via_epolls;
-  std::unique_ptr<UringRing> via_ring;  // wait_ready through POLL_ADD
+  std::unique_ptr<UringRing> via_ring;   // wait_ready through POLL_ADD
+  std::unique_ptr<UringRing> race_ring;  // races when the program's ring is busy
   std::unique_ptr<RaceHelper> race_helper;
 
   UringRing* ring(ResId r) {

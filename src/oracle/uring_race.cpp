@@ -66,13 +66,19 @@ Check Oracle::Impl::race(size_t i, const Step& s, const Observation& obs) {
     wr = id_of(s.ins[2]);
     const Desc& r = fds.desc(rd);
     const Desc& w = fds.desc(wr);
-    checked = checked && !r.chaos && !w.chaos && r.rx != kNone && r.rx == w.tx && !w.peer_gone;
+    // Two ends of one open channel, nothing shut down or reset.
+    checked = checked && !r.chaos && !w.chaos && r.rx != kNone && r.rx == w.tx && !w.peer_gone && !r.peer_gone &&
+              r.rcv_shut == Level::No && w.snd_shut == Level::No && r.reset == Level::No && w.reset == Level::No &&
+              r.err_level == Level::No && w.err_level == Level::No;
     if (checked) {
       const auto& ch = fds.chan(r.rx);
       checked = ch.queued() == 0 && ch.maybe_sent == 0 && ch.uring_readers == 0 && ch.eof == Level::No;
       base = ch.sent;
       stream = ch.stream;
     }
+    // Trials on a channel the model cannot follow leave it unknown: the engine drains
+    // whatever it finds after each trial.
+    if (!checked && rd != kNone) fds.desc(rd).chaos = true;
   }
   uint64_t normal = 0, cancelled = 0;
   for (size_t t = 0; t < obs.trials.size(); ++t) {
@@ -96,7 +102,8 @@ Check Oracle::Impl::race(size_t i, const Step& s, const Observation& obs) {
         slot = &canceller;
       else if (c.user_data == uring::kRaceTimeout && s.op == Op::RaceLinkTimeout)
         slot = &timeout;
-      else if (c.user_data == uring::kRaceCleanup && s.op == Op::RaceCancelFd)
+      else if (c.user_data == uring::kRaceCleanup &&
+               (s.op == Op::RaceCancelFd || s.op == Op::RaceCancel || s.op == Op::RacePollRemove))
         slot = &cleanup;
       if (!slot) return fail(RuleId::UringExactlyOnce, "CQEs of this trial's requests", "user_data " + std::to_string(c.user_data));
       if (*slot) return fail(RuleId::UringExactlyOnce, "one CQE per request", "a second CQE (res " + result_text(c.res) + ")");
@@ -122,6 +129,11 @@ Check Oracle::Impl::race(size_t i, const Step& s, const Observation& obs) {
       if (s.op == Op::RaceTimeoutRemove) {
         if (res != -ETIME) return fail(RuleId::UringTimeoutFire, "ETIME or ECANCELED", result_text(res));
         ++done;
+        continue;
+      }
+      if (!checked) {  // a reader the model cannot follow (not connected, shut down...): any end
+        ++done;
+        if (res > 0 && s.op != Op::RacePollRemove) taken += static_cast<uint64_t>(res);
         continue;
       }
       if (s.op == Op::RacePollRemove) {
@@ -164,11 +176,21 @@ Check Oracle::Impl::race(size_t i, const Step& s, const Observation& obs) {
       case Op::RacePollRemove: {
         fds.exercise(RuleId::UringCancelConsistent);
         bool hit = cut == 1;
+        // The cleanup ended a target the canceller did not find. Linux: a POLL_ADD with
+        // IOSQE_ASYNC still queued to io-wq is not found (-ENOENT) yet stays pending; the
+        // contract says -ENOENT means it was not pending.
+        const bool missed = cleanup && cleanup->res > 0;
+        const bool iowq_ok = linux_profile() && uring::KnobCell::decode(tr.knobs).async;
         if (o != 0 && o != -ENOENT && o != -EALREADY)
           return fail(RuleId::UringCancelConsistent, "0, ENOENT or EALREADY", result_text(o));
         if (o == 0 && !hit) return fail(RuleId::UringCancelConsistent, "the target cancelled (the cancel said 0)", result_text(tgt[0]->res));
-        if (o == -ENOENT && hit) return fail(RuleId::UringCancelConsistent, "the target done (the cancel said ENOENT)", result_text(tgt[0]->res));
+        if (o == -ENOENT && hit && !(missed && iowq_ok))
+          return fail(RuleId::UringCancelConsistent, "the target done (the cancel said ENOENT)",
+                      result_text(tgt[0]->res) + (missed ? " (still pending: ended by the cleanup)" : ""));
+        if (cleanup && cleanup->res != (missed ? 1 : 0) && cleanup->res != 0)
+          return fail(RuleId::UringCancelCount, "0 or 1 (the targets left)", result_text(cleanup->res));
         key = std::string(hit ? br.cancelled : br.normal) + ", " + (s.op == Op::RaceCancel ? "cancel " : "remove ") + result_text(o);
+        if (missed) key += ", missed";
         break;
       }
       case Op::RaceLinkTimeout: {
@@ -196,12 +218,13 @@ Check Oracle::Impl::race(size_t i, const Step& s, const Observation& obs) {
       default: {  // RaceCancelFd
         // Reads the FD cancel did not find (queued to io-wq, with no file yet) were ended
         // by a cleanup ASYNC_CANCEL_ANY: the two counts together are the cancelled reads.
-        // Linux: requests queued to io-wq (IOSQE_ASYNC) can end cancelled without being
-        // counted (measured on 6.18); the contract counts every one.
+        // Linux: with IOSQE_ASYNC the reads run in io-wq, and the count is loose both ways
+        // (measured on 6.18): some end cancelled uncounted, and a read found running is
+        // counted even when it then completes. The contract counts exactly the cancelled.
         fds.exercise(RuleId::UringCancelCount);
         const int64_t missed = cleanup ? cleanup->res : 0;
-        const bool uncounted_ok = linux_profile() && uring::KnobCell::decode(tr.knobs).async;
-        if (o < 0 || missed < 0 || o + missed > cut || (!uncounted_ok && o + missed != cut))
+        const bool loose = linux_profile() && uring::KnobCell::decode(tr.knobs).async;
+        if (o < 0 || missed < 0 || (loose ? o + missed > targets : o + missed != cut))
         {
           std::string ends;
           for (const Completion* c : tgt) ends += (ends.empty() ? "" : " ") + result_text(c->res);

@@ -25,6 +25,10 @@ std::string check_uring_step(const Program& p, const Step& s) {
   };
   if (has("flags") && (param("flags") & ~kSqeFlags)) return "flags: only drain, link, hardlink, async, skip_success";
   switch (s.op) {
+    case Op::Dup:
+      // A ring is driven through the mappings of the fd it was created with.
+      if (!s.ins.empty() && p.res(s.ins[0]).kind == ResKind::Ring) return "a ring cannot be dup'ed";
+      return {};
     case Op::RingNew: {
       if (auto e = between("entries", param("entries"), 1, 256); !e.empty()) return e;
       int64_t cq = param("cq");

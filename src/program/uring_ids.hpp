@@ -20,8 +20,9 @@ inline constexpr uint64_t kRaceCanceller = 1u << 20;   // ASYNC_CANCEL, POLL_REM
 inline constexpr uint64_t kRaceTimeout = 2u << 20;     // LINK_TIMEOUT
 inline constexpr uint64_t kRaceTarget = 3u << 20;      // + index of the target (race_cancel_fd has k)
 inline constexpr uint64_t kRaceTargetMax = 16;
-// race_cancel_fd: an ASYNC_CANCEL_ANY|ALL that ends what the FD cancel did not find
-// (requests queued to io-wq have no file yet, so an FD match misses them).
+// A trial's cleanup: an ASYNC_CANCEL_ANY|ALL that ends targets the canceller did not find
+// (requests queued to io-wq: an FD match misses them, POLL_REMOVE does not see a POLL_ADD
+// not yet armed), so that the next trial starts from an idle ring.
 inline constexpr uint64_t kRaceCleanup = 4u << 20;
 
 // wait_ready through uring-poll runs on a private ring: POLL_ADD of operand k has

@@ -198,6 +198,16 @@ RecordedTrace parse_recorded_trace(const std::string& text, const std::string& f
           tr.leftover = std::stoll(it.substr(5));
           continue;
         }
+        // The trial's knob cell: async, helper, batch, delay=US.
+        if (it == "async" || it == "helper" || it == "batch" || it.rfind("delay=", 0) == 0) {
+          auto cell = uring::KnobCell::decode(tr.knobs);
+          if (it == "async") cell.async = true;
+          else if (it == "helper") cell.helper = true;
+          else if (it == "batch") cell.batch = true;
+          else cell.delay_us = static_cast<uint32_t>(std::stoul(it.substr(6)));
+          tr.knobs = cell.encode();
+          continue;
+        }
         tr.cqes.push_back(parse_cqe(t.program, it, where, role, tr.data, &tr.leftover));
       }
       o.trials.push_back(std::move(tr));

@@ -20,7 +20,8 @@
 // "STREAM:OFF" gives a read's bytes (RES of them). The reap's count is the number of
 // CQEs; end=ETIME says the wait timed out. A race step lists its trials as
 // "<ROLE RES ..., ... left=N>", roles target (target1.. for more), cancel, timeout,
-// cleanup; left= the bytes the engine drained after the trial.
+// cleanup; left= the bytes the engine drained after the trial; the words async, helper,
+// batch and delay=US give the trial's knob cell.
 // By convention a trace that expects a rule ends at the step that breaks it.
 #pragma once
 #include <string>

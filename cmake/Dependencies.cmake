@@ -1,6 +1,12 @@
 # All dependencies are Debian packages; ci/setup installs them.
 find_package(PkgConfig REQUIRED)
+# Static archives of the libraries: for a fully static binary (RINGSIDE_STATIC), and for
+# binaries that run where the libraries are not installed (RINGSIDE_STATIC_DEPS: the
+# OSS-Fuzz runner image has no liburing, ci/oss-fuzz/build.sh).
 if(RINGSIDE_STATIC)
+  set(RINGSIDE_STATIC_DEPS ON)
+endif()
+if(RINGSIDE_STATIC_DEPS)
   set(CMAKE_FIND_LIBRARY_SUFFIXES .a)
   set(Boost_USE_STATIC_LIBS ON)
 endif()
@@ -15,7 +21,7 @@ endif()
 
 # liburing as one imported target whatever the link mode.
 add_library(ringside_uring INTERFACE)
-if(RINGSIDE_STATIC)
+if(RINGSIDE_STATIC_DEPS)
   find_library(URING_STATIC NAMES liburing.a REQUIRED)
   target_include_directories(ringside_uring INTERFACE ${URING_INCLUDE_DIRS})
   target_link_libraries(ringside_uring INTERFACE ${URING_STATIC})
@@ -25,7 +31,7 @@ endif()
 
 # fmt: shared library normally; header-only when linking statically (Debian ships no libfmt.a).
 add_library(ringside_fmt INTERFACE)
-if(RINGSIDE_STATIC)
+if(RINGSIDE_STATIC_DEPS)
   target_link_libraries(ringside_fmt INTERFACE fmt::fmt-header-only)
 else()
   target_link_libraries(ringside_fmt INTERFACE fmt::fmt)

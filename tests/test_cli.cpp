@@ -17,8 +17,8 @@ struct Ran {
   std::string out;
 };
 
-Ran ringside(const std::string& args) {
-  std::string cmd = RINGSIDE_BINARY " "s + args + " 2>&1";
+Ran shell(const std::string& cmd_line) {
+  std::string cmd = cmd_line + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   REQUIRE(p);
   std::string out;
@@ -28,6 +28,8 @@ Ran ringside(const std::string& args) {
   int st = pclose(p);
   return {WIFEXITED(st) ? WEXITSTATUS(st) : 128, out};
 }
+
+Ran ringside(const std::string& args) { return shell(RINGSIDE_BINARY " "s + args); }
 
 // A scenario file with the given name in a private directory (the name is the scenario's).
 std::string temp_file(const std::string& name, const std::string& text) {
@@ -64,7 +66,7 @@ TEST_CASE("misuse gives usage and exit status 2", "[cli]") {
   CHECK(ringside("rules --profile x").status == 2);
 }
 
-TEST_CASE("--help on every subcommand", "[cli]") {
+TEST_CASE("every subcommand has --help", "[cli]") {
   for (const char* c : {"run", "list", "rules", "probe"}) {
     auto r = ringside(std::string(c) + " --help");
     INFO(c);
@@ -95,9 +97,9 @@ TEST_CASE("exit status: 0 when all pass, 4 when everything is skipped", "[cli][k
 }
 
 TEST_CASE("a failing scenario gives exit status 1 and names the rule", "[cli][kernel]") {
-  // Only a broken kernel fails a real scenario; here the engine is asked to do the
-  // impossible within the step deadline, which is reported as a FAIL of step.deadline.
-  auto f = temp_file("hang.scn", "purpose: p\ntags: t\na, b = socketpair unix_stream\nread b 1\n");
+  // Only a broken kernel fails a real scenario; here a test-only step hangs until the
+  // step deadline, which is reported as a FAIL of step.deadline.
+  auto f = temp_file("hang.scn", "purpose: p\ntags: t\ntest_hang\n");
   auto r = ringside("run --step-timeout 100 --format ktap " + f);
   CHECK(r.status == 1);
   CHECK(r.out.find("not ok 1 hang") != std::string::npos);
@@ -115,4 +117,20 @@ TEST_CASE("list, rules and probe work", "[cli][kernel]") {
   r = ringside("probe");
   CHECK(r.status == 0);
   CHECK(r.out.find("kernel:") != std::string::npos);
+}
+
+TEST_CASE("running out of fds is an ERROR (environment), not a FAIL (kernel)", "[cli][kernel]") {
+  std::string text = "purpose: p\ntags: t\n";
+  for (int k = 0; k < 40; ++k) text += "e" + std::to_string(k) + " = eventfd\n";
+  auto f = temp_file("emfile.scn", text);
+  auto r = shell("ulimit -n 24; " RINGSIDE_BINARY " run --format ktap --no-isolate " + f);
+  CHECK(r.status == 1);
+  CHECK(r.out.find("not ok 1 emfile # ERROR eventfd: Too many open files") != std::string::npos);
+  CHECK(r.out.find("fail:0 xfail:0 xpass:0 skip:0 error:1") != std::string::npos);
+}
+
+TEST_CASE("run --stress runs the suite with parallel workers under CPU load", "[cli][kernel]") {
+  auto r = ringside("run --stress 2 --filter eventfd --repeat 2");
+  CHECK(r.status == 0);
+  CHECK(r.out.find("scenarios passed 2/2 times") != std::string::npos);
 }

@@ -70,8 +70,8 @@ TEST_CASE("the private temp dir is removed after the run, and after a crash", "[
 }
 
 TEST_CASE("a blocking call past its deadline is interrupted and reported, not hung", "[engine][kernel]") {
-  // Nothing will ever be written: the read must come back at the step deadline.
-  Program p = parse("a, b = socketpair unix_stream\nread b 1\n");
+  // A system call that never returns by itself must come back at the step deadline.
+  Program p = parse("test_hang\n");
   RunOptions ro;
   ro.isolate = false;
   ro.step_deadline = std::chrono::milliseconds(200);
@@ -84,14 +84,26 @@ TEST_CASE("a blocking call past its deadline is interrupted and reported, not hu
 }
 
 TEST_CASE("an isolated scenario that outlives its deadline is killed and reported with its step", "[engine][kernel]") {
-  Program p = parse("ep = epoll\nepoll_wait ep timeout=-1\n");
+  Program p = parse("e = eventfd\ntest_hang\nwrite e 1\n");
   RunOptions ro;
   ro.step_deadline = std::chrono::milliseconds(60000);  // the step would wait a minute...
   ro.scenario_deadline = std::chrono::milliseconds(300);  // ...the scenario deadline ends it
   auto r = run_program(p, ro);
   CHECK(r.verdict == Verdict::Fail);
   CHECK(r.rule_id == "step.deadline");
-  CHECK(r.reason.find("epoll_wait") != std::string::npos);
+  CHECK(r.reason.find("in step 2 (line 2: test_hang), system call read") != std::string::npos);
+}
+
+TEST_CASE("a crash is a FAIL of that scenario with the step it was in", "[engine][kernel]") {
+  Program p = parse("e = eventfd\ntest_crash\n");
+  RunOptions ro;
+  auto r = run_program(p, ro);
+  CHECK(r.verdict == Verdict::Fail);
+  CHECK(r.rule_id == "step.crash");
+  CHECK(r.reason.find("crashed with SIGSEGV in step 2") != std::string::npos);
+  REQUIRE(r.trace.size() == 1);  // the trace so far survives the crash
+  ro.isolate = false;  // in-process, a crash would take the caller down: refused
+  CHECK(run_program(p, ro).verdict == Verdict::Error);
 }
 
 TEST_CASE("sockets bind only to loopback", "[engine][kernel]") {

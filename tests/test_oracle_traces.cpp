@@ -62,7 +62,7 @@ TEST_CASE("every rule has a recorded trace that breaks it", "[oracle][traces]") 
   std::set<std::string> covered;
   for (const auto& t : load_traces()) covered.insert(t.expect);
   // Outcomes the runner decides, not the oracle.
-  const std::set<std::string> runner_only = {"step.crash"};
+  const std::set<std::string> runner_only = {"step.crash", "kernel.log"};
   for (const auto& r : all_rules()) {
     if (runner_only.count(std::string(r.id))) continue;
     INFO("rule " << r.id);

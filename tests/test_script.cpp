@@ -67,6 +67,9 @@ TEST_CASE("bad scripts are rejected with file:line:col and what was expected", "
   CHECK(error_of("tags: a, b!\n").find("t.scn:1:") == 0);
   CHECK(error_of("e = eventfd\nwrite e \x01\n").find("printable ASCII") != std::string::npos);
   CHECK(error_of("= eventfd\n") == "t.scn:1:1: expected a resource name before '='");
+  CHECK(error_of("a, b = socketpair unix_stream\nd = dup a\nlater 1ms write a 1\nwrite d 1\n") ==
+        "t.scn:4:1: a `later` step still uses 'd' (or a dup of it): `join` first");
+  CHECK(parse_script("a, b = socketpair unix_stream\nlater 1ms write a 1\njoin\nwrite a 1\n").ok());
 }
 
 TEST_CASE("printing then parsing gives the same program (generated programs)", "[script][property]") {

@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "bench/bench_cli.hpp"
 #include "cli/options.hpp"
 #include "engine/probe.hpp"
 #include "oracle/rules.hpp"
@@ -112,4 +113,8 @@ int cmd_probe(const Args& args) {
   return kExitPass;
 }
 
+}  // namespace ringside::cli
+
+namespace ringside::cli {
+int cmd_bench(const Args& args) { return bench::run_cli(args, std::cout, std::cerr); }
 }  // namespace ringside::cli

@@ -15,6 +15,8 @@ int cmd_run(const Args& args);
 int cmd_list(const Args& args);
 int cmd_rules(const Args& args);
 int cmd_probe(const Args& args);
+int cmd_bench(const Args& args);
+int cmd_selftest(const Args& args);
 
 struct Command {
   const char* name;

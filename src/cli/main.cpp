@@ -10,6 +10,8 @@ const std::vector<Command>& commands() {
       {"list", "list the scenarios (name, tags, purpose)", cmd_list},
       {"rules", "list the oracle's rules with the documented behaviour each encodes", cmd_rules},
       {"probe", "show what this kernel supports (io_uring opcodes and features, epoll flags)", cmd_probe},
+      {"selftest", "prove the gate: the suite must catch every injected fault (mutant)", cmd_selftest},
+      {"bench", "measure the seed's performance models (syscall, switch and queuing costs, R(k), B*)", cmd_bench},
   };
   return v;
 }
@@ -20,7 +22,8 @@ void print_main_usage(std::ostream& out) {
          "commands:\n";
   for (const auto& c : commands()) out << "  " << c.name << std::string(10 - std::string(c.name).size(), ' ') << c.summary << "\n";
   out << "\n'ringside <command> --help' describes a command's options.\n"
-         "Exit status: 0 all passed, 1 a failure or error, 2 usage or bad script, 4 everything skipped.\n";
+         "Exit status: 0 all passed, 1 a failure or error, 2 usage or bad script, 4 everything skipped;\n"
+         "3 behaviour changed since the baseline (run --baseline FILE --fail-on-baseline-change).\n";
 }
 
 }  // namespace ringside::cli

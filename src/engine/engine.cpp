@@ -15,6 +15,7 @@
 #include "engine/errors.hpp"
 #include "engine/helper.hpp"
 #include "engine/uring_state.hpp"
+#include "engine/wrapper_ops.hpp"
 #include "program/pattern.hpp"
 
 namespace ringside {
@@ -66,6 +67,7 @@ Observation Engine::step(size_t i) {
 }
 
 Observation Engine::execute(size_t i, const Step& s) {
+  if (is_wrapper_step(*prog_, s)) return wrapper(i, s);  // family 7, and `close` of a wrapper
   switch (s.op) {
     case Op::Socket:
     case Op::Listen:
@@ -142,7 +144,7 @@ Observation Engine::finish() {
   uring_finish();
   for (auto& s : slots_)
     if (s.open) {
-      ::close(s.fd);
+      if (!wrappers_ || !wrappers_->close_by_eventfd(s.fd)) ::close(s.fd);  // a wrapper owns its eventfd
       s.open = false;
     }
   prog_ = nullptr;
@@ -310,16 +312,12 @@ Observation Engine::create(size_t, const Step& s) {
     case Op::Accept: {
       sockaddr_storage peer{};
       socklen_t len = sizeof peer;
-      Watchdog::Guard g(watchdog_, budget());
-      note("accept4");
-      int f;
-      while ((f = ::accept4(fd(s.ins[0]), reinterpret_cast<sockaddr*>(&peer), &len, SOCK_CLOEXEC | sock_nb)) < 0 &&
-             errno == EINTR && !g.expired()) {
-      }
+      int f = blocking_call(o, "accept4", [&] {
+        return ::accept4(fd(s.ins[0]), reinterpret_cast<sockaddr*>(&peer), &len, SOCK_CLOEXEC | sock_nb);
+      });
       if (f < 0) {
         if (is_environment_errno(errno)) creation_failed("accept4", errno, 0);
         o.ret = -errno;
-        o.deadline_hit = errno == EINTR;
         return o;
       }
       done(s.outs[0], f, s.outs[0]);

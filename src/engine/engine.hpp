@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -19,6 +20,8 @@
 #include "program/program.hpp"
 
 namespace ringside {
+
+class WrapperSet;
 
 struct EngineOptions {
   std::chrono::milliseconds step_deadline{5000};
@@ -49,9 +52,27 @@ class Engine {
   using ProgressHook = std::function<void(size_t step, const char* syscall)>;
   void set_progress_hook(ProgressHook h) { progress_ = std::move(h); }
   void note(const char* syscall);
+  // Only a scenario's own child process may be crashed on purpose (test_crash).
+  void allow_crash(bool on) { crash_allowed_ = on; }
 
   // Executes one step's system calls; used by the main and the helper thread.
   Observation execute(size_t i, const Step& s);
+
+  // Runs a possibly blocking system call under the step deadline: EINTR caused by the
+  // watchdog becomes o.deadline_hit, any other EINTR is retried.
+  template <class Call>
+  auto blocking_call(Observation& o, const char* name, Call&& call) {
+    Watchdog::Guard g(watchdog_, budget());
+    note(name);
+    decltype(call()) rv;
+    while ((rv = call()) < 0 && errno == EINTR) {
+      if (g.expired()) {
+        o.deadline_hit = true;
+        break;
+      }
+    }
+    return rv;
+  }
 
  private:
   struct Slot {
@@ -64,9 +85,12 @@ class Engine {
   };
   int fd(ResId r) const { return slots_[r].fd; }
   void created(ResId r, int fd, uint32_t origin);
+  // Readiness-wrapper steps (wrapper_ops.cpp), including close of a wrapper.
+  Observation wrapper(size_t i, const Step& s);
   Observation create(size_t i, const Step& s);
   Observation io(size_t i, const Step& s);
   Observation readiness(size_t i, const Step& s);
+  Observation test_step(const Step& s);
   Observation join();
   // io_uring steps (uring_ops.cpp), race steps (uring_race.cpp), wait_ready (uring_via.cpp).
   UringState& uring_state();
@@ -86,7 +110,9 @@ class Engine {
   std::unique_ptr<std::atomic<uint64_t>[]> written_;  // bytes written per pattern stream
   ProgressHook progress_;
   size_t current_ = 0;
+  bool crash_allowed_ = false;
   uint64_t unique_ = 0;
+  std::unique_ptr<WrapperSet> wrappers_;  // open readiness wrappers, by resource
 };
 
 }  // namespace ringside

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -49,27 +50,40 @@ constexpr uint64_t kMaxFill = uint64_t{256} << 20;  // bound on one fill/drain
 
 }  // namespace
 
+Observation Engine::test_step(const Step& s) {
+  Observation o;
+  switch (s.op) {
+    case Op::TestHang: {
+      // Read from a pipe nobody writes: blocks until the deadline interrupts it.
+      int p[2];
+      if (::pipe2(p, O_CLOEXEC) != 0) throw EnvironmentError("pipe2: " + std::string(std::strerror(errno)));
+      char c;
+      ssize_t rv = blocking_call(o, "read", [&] { return ::read(p[0], &c, 1); });
+      o.ret = rv < 0 ? -errno : rv;
+      ::close(p[0]);
+      ::close(p[1]);
+      break;
+    }
+    case Op::TestCrash:
+      note("raise");
+      if (!crash_allowed_) throw EnvironmentError("test_crash runs only in an isolated scenario process");
+      ::raise(SIGSEGV);
+      break;
+    default:
+      break;
+  }
+  return o;
+}
+
 Observation Engine::io(size_t, const Step& s) {
+  if (s.ins.empty()) return test_step(s);
   Observation o;
   const ResId r = s.ins.empty() ? 0 : s.ins[0];
   const ResKind kind = prog_->res(r).kind;
   const int f = fd(r);
   Slot& sl = slots_[r];
   auto fail = [&](int e) { o.ret = -e; };
-  // Run a possibly blocking call under the step deadline; EINTR from the watchdog
-  // becomes deadline_hit, any other EINTR is retried.
-  auto blocking = [&](const char* name, auto&& call) -> ssize_t {
-    Watchdog::Guard g(watchdog_, budget());
-    note(name);
-    ssize_t rv;
-    while ((rv = call()) < 0 && errno == EINTR) {
-      if (g.expired()) {
-        o.deadline_hit = true;
-        break;
-      }
-    }
-    return rv;
-  };
+  auto blocking = [&](const char* name, auto&& call) { return blocking_call(o, name, call); };
 
   switch (s.op) {
     case Op::Connect: {

@@ -27,16 +27,8 @@ Observation Engine::readiness(size_t, const Step& s) {
       }
       return rv;
     }
-    Watchdog::Guard g(watchdog_, budget());
-    note(name);
-    int rv;
-    while ((rv = call()) < 0 && errno == EINTR) {
-      if (g.expired()) {
-        o.deadline_hit = true;
-        errno = EINTR;
-        break;
-      }
-    }
+    int rv = blocking_call(o, name, call);
+    if (o.deadline_hit) errno = EINTR;
     return rv;
   };
   switch (s.op) {

@@ -44,6 +44,9 @@ class Gen {
       case ParamType::Int:
         if (ps.name == "max") return 1 + static_cast<int64_t>(pick(8));
         if (ps.name == "backlog") return static_cast<int64_t>(pick(3));
+        if (ps.name == "depth") return int64_t{1} << pick(7);  // readiness wrapper: 1..64
+        if (ps.name == "scramble") return chance(0.5) ? 0 : 1 + static_cast<int64_t>(pick(1000));
+        if (ps.name == "waits") return 1 + static_cast<int64_t>(pick(16));
         return static_cast<int64_t>(pick(4));
     }
     return 0;
@@ -52,6 +55,7 @@ class Gen {
   void step(Program& p) {
     auto ops = all_ops();
     const OpSpec& spec = ops[pick(ops.size())];
+    if (spec.name.starts_with("test_")) return;  // test-only steps
     Step s;
     s.op = spec.op;
     for (const auto& ps : spec.params) s.params.push_back(ps.positional || chance(0.5) ? value(ps) : ps.def);

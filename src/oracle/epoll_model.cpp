@@ -151,9 +151,12 @@ Check EpollModel::wait(size_t step, DescId ep, int max, int64_t timeout_ms, cons
     if (e.mask & ~r->filter())
       return fail(RuleId::EpollFilter, "events within " + ev::text(r->filter()), ev::text(e.mask));
     ReadySet rs = fds_.readiness(r->target);
-    if (r->et() && r->edge == Level::No)
-      return fail(RuleId::EtNoSpurious, "no report without a new event", ev::text(e.mask),
-                  "edge-triggered registration with no wakeup since its last report");
+    if (r->et() && r->edge == Level::No) {
+      // A wrapper's eventfd wakes only when it is written, once per R 0 -> >0 transition.
+      const bool wrapper = fds_.desc(r->target).kind == ResKind::Wrapper;
+      return fail(wrapper ? RuleId::WrapperSignalOnce : RuleId::EtNoSpurious, "no report without a new event",
+                  ev::text(e.mask), "edge-triggered registration with no wakeup since its last report");
+    }
     if (!rs.allows(e.mask, r->filter()))
       return fail(rs.blame(e.mask, r->filter()), rs.describe(r->filter()), ev::text(e.mask));
     reported.push_back(r);
@@ -177,10 +180,12 @@ Check EpollModel::wait(size_t step, DescId ep, int max, int64_t timeout_ms, cons
       for (auto* r : mine) {
         if (reportable(*r) != Level::Soon) continue;
         ReadySet rs = fds_.readiness(r->target);
-        // A promised connect completion names its own rule; otherwise the wakeup failed.
+        // A promised connect completion or wrapper readiness names its own rule;
+        // otherwise the wakeup failed.
         RuleId rule = RuleId::WaitWakeup;
         for (const auto& c : rs.conditions())
-          if (c.level == Level::Soon && (c.bits & r->filter()) && (c.cond == Cond::Connected || c.cond == Cond::Refused)) {
+          if (c.level == Level::Soon && (c.bits & r->filter()) &&
+              (c.cond == Cond::Connected || c.cond == Cond::Refused || c.cond == Cond::WrapperReady)) {
             rule = c.rule;
             break;
           }
@@ -218,17 +223,21 @@ Check EpollModel::wait(size_t step, DescId ep, int max, int64_t timeout_ms, cons
       // Consumed. If more was in flight, its wakeup may come before or after this harvest.
       r->edge = Level::No;
       if (r->soon_pending) {
-        if (fds_.in_flight(r->target)) r->edge = Level::Maybe;
-        else r->soon_pending = false;
+        r->edge = fds_.wake_coming(r->target);
+        if (r->edge == Level::No) r->soon_pending = false;
       }
     }
     if (r->events & ev::Oneshot) r->disabled = true;
   }
   if (!full) {
     // The whole ready list was harvested: an ET edge that was not reported was consumed
-    // with a zero mask. A soon edge may still be on its way.
+    // with a zero mask. A soon edge may still be on its way, and so may one that a
+    // stronger edge absorbed (a wrapper's eventfd reset after an earlier transition).
     for (auto* r : mine)
-      if (!seen.count(r) && r->et() && r->edge != Level::Soon) r->edge = Level::No;
+      if (!seen.count(r) && r->et() && r->edge != Level::Soon) {
+        r->edge = r->soon_pending ? fds_.wake_coming(r->target) : Level::No;
+        if (r->edge == Level::No) r->soon_pending = false;
+      }
   }
   return std::nullopt;
 }

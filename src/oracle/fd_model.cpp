@@ -60,6 +60,11 @@ bool FdModel::close_fd(ResId r) {
   return true;
 }
 
+void FdModel::add_wrapper(DescId d, const WrapperModel& w) {
+  descs_[d].wrapper = static_cast<uint32_t>(wrappers_.size());
+  wrappers_.push_back(w);
+}
+
 ChanId FdModel::new_channel(DescId writer, DescId reader, bool async, bool dgram) {
   Channel c;
   c.writer = writer;
@@ -307,6 +312,9 @@ void FdModel::learn(const Condition& c) {
       if (s.known_queued < 1) s.known_queued = 1;
       break;
     }
+    case Cond::WrapperReady:
+      if (descs_[c.ref].wrapper != kNone) wrappers_[descs_[c.ref].wrapper].learn_ready();
+      break;
     case Cond::Static:
     case Cond::Writable:
     case Cond::Counter:
@@ -316,6 +324,7 @@ void FdModel::learn(const Condition& c) {
 
 bool FdModel::in_flight(DescId d) const {
   const Desc& s = descs_[d];
+  if (s.wrapper != kNone) return wrappers_[s.wrapper].transition_coming();
   auto soon = [](Level l) { return l == Level::Soon || l == Level::Maybe; };
   if (s.rx != kNone) {
     const Channel& c = chans_[s.rx];
@@ -323,6 +332,12 @@ bool FdModel::in_flight(DescId d) const {
   }
   return soon(s.rcv_shut) || soon(s.reset) || soon(s.err_level) || soon(s.connected) || s.count_soon > 0 ||
          (!s.queue.empty() && static_cast<size_t>(s.known_queued) < s.queue.size()) || !s.maybe_queue.empty();
+}
+
+Level FdModel::wake_coming(DescId d) const {
+  const Desc& s = descs_[d];
+  if (s.wrapper != kNone) return wrappers_[s.wrapper].transition_coming() ? Level::Soon : Level::No;
+  return in_flight(d) ? Level::Maybe : Level::No;
 }
 
 Level FdModel::rx_level(const Desc& s) const {
@@ -489,9 +504,11 @@ ReadySet FdModel::readiness(DescId d) const {
       r.add(ev::Out | ev::Err | ev::Hup | ev::RdHup, Level::No, RuleId::ListenerReadable);
       break;
     }
+    case ResKind::Wrapper:
+      if (s.wrapper != kNone) wrappers_[s.wrapper].readiness(d, r);
+      break;
     case ResKind::Epoll:
     case ResKind::Ring:
-    case ResKind::Wrapper:
     case ResKind::Request:  // not a fd: never polled
       // Nested readiness is not modelled: anything goes, nothing is learned.
       r.add(ev::In, Level::Flaky, RuleId::PollUnexpected);

@@ -10,6 +10,7 @@
 
 #include "oracle/file_content.hpp"
 #include "oracle/readiness.hpp"
+#include "oracle/wrapper_model.hpp"
 #include "program/program.hpp"
 
 namespace ringside::model {
@@ -89,6 +90,9 @@ struct Desc {
   // Regular file.
   uint64_t size = 0, pos = 0;
 
+  // Readiness wrapper: index of its WrapperModel.
+  uint32_t wrapper = kNone;
+
   bool is_stream() const { return kind == ResKind::Tcp || kind == ResKind::UnixStream; }
   bool is_tcp() const { return kind == ResKind::Tcp; }
 };
@@ -135,8 +139,15 @@ class FdModel {
   Level now() const { return later_ ? Level::Soon : Level::Yes; }
   void learn(const Condition& c);                // an observation showed condition c on
 
+  // Readiness wrappers (family 7): d is a ResKind::Wrapper description.
+  WrapperModel& wrapper(DescId d) { return wrappers_[descs_[d].wrapper]; }
+  void add_wrapper(DescId d, const WrapperModel& w);
+
   // Is anything still on its way to d (bytes, end of stream, reset, handshake)?
   bool in_flight(DescId d) const;
+  // How sure a wakeup of d's waiters is still to come: Soon when it certainly will (a
+  // wrapper's next R 0 -> >0 transition), Maybe when something in flight may bring one.
+  Level wake_coming(DescId d) const;
   // Readiness: the poll masks d's state allows.
   ReadySet readiness(DescId d) const;
 
@@ -174,6 +185,7 @@ class FdModel {
   // Deques: references stay valid while descriptions and channels are added.
   std::deque<Desc> descs_;
   std::deque<Channel> chans_;
+  std::deque<WrapperModel> wrappers_;
   std::vector<Fd> fds_;
   std::vector<Wake> wakes_;
   std::set<RuleId> exercised_;

@@ -1,6 +1,7 @@
 #include <sstream>
 
 #include "oracle/oracle_impl.hpp"
+#include "oracle/wrapper_oracle.hpp"
 
 namespace ringside {
 
@@ -63,6 +64,7 @@ Check Oracle::Impl::join(size_t i, const Observation& obs) {
 Check Oracle::Impl::dispatch(size_t i, const Step& s, const Observation& obs) {
   if (obs.deadline_hit && s.op != Op::EpollWait && s.op != Op::Join)
     return violation(i, RuleId::Deadline, "the step to finish", "still blocked at the deadline");
+  if (is_wrapper_step(prog, s)) return wrapper_step(*this, i, s, obs);  // family 7, and close of a wrapper
   switch (s.op) {
     case Op::Socket:
     case Op::Listen:
@@ -137,38 +139,12 @@ Check Oracle::Impl::dispatch(size_t i, const Step& s, const Observation& obs) {
       return race(i, s, obs);
     case Op::WaitReady:
       return wait_ready(i, s, obs);
+    case Op::TestHang:
+    case Op::TestCrash:
+      // The model expects them to return at once; a hang or crash is then reported.
+      return expect(i, RuleId::Errno, RetSet::of({0}), obs.ret);
     default:
       return violation(i, RuleId::Errno, "a step the oracle knows", std::string(s.spec().name));
-  }
-}
-
-bool Oracle::may_block_forever(size_t i) const {
-  const Step& s = impl_->step(i);
-  auto& m = *impl_;
-  auto blocked_read = [&](ResId r) {
-    const Desc& d = m.fds.desc(m.id_of(r));
-    if (d.nonblock || d.chaos) return false;
-    if (d.kind == ResKind::EventFd) return d.count == 0 && d.count_soon == 0;
-    if (d.rx == kNone) return d.kind != ResKind::File && d.sock != Sock::Fresh;
-    const auto& c = m.fds.chan(d.rx);
-    return c.queued() == 0 && c.eof == Level::No && d.rcv_shut == Level::No && d.reset == Level::No &&
-           d.err_level == Level::No;
-  };
-  switch (s.op) {
-    case Op::Read:
-      return blocked_read(s.ins[0]);
-    case Op::Accept: {
-      const Desc& l = m.fds.desc(m.id_of(s.ins[0]));
-      return !l.nonblock && l.queue.empty() && l.maybe_queue.empty();
-    }
-    case Op::EpollWait: {
-      if (s.param(1) >= 0) return false;
-      for (const auto& r : m.epoll.registrations())
-        if (r.live && r.epoll == m.id_of(s.ins[0]) && m.epoll.reportable(r) != Level::No) return false;
-      return true;
-    }
-    default:
-      return false;
   }
 }
 
@@ -195,6 +171,7 @@ std::string Oracle::describe_state() const {
       const auto& c = m.fds.chan(x.rx);
       o << "; rx queued " << c.queued() << " (" << c.known_arrived() << " known arrived)";
     }
+    if (x.wrapper != kNone) o << "; " << m.fds.wrapper(d).describe();
     o << "\n";
   }
   return o.str();

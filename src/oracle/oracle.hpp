@@ -4,6 +4,7 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,9 +28,12 @@ class Oracle {
   // End of program: the implicit join of `later` steps still running.
   Check finish(const Observation& final_join);
 
-  // Can step i block forever given what the model knows now (nothing can arrive)?
-  // Used by the deadlock detector and the engine's deadline choice.
+  // Can step i (not yet run) block forever given what the model knows now: nothing
+  // already sent, in flight, or promised by a helper thread or a timer can end it?
   bool may_block_forever(size_t i) const;
+  // If step i would block forever, the wait-for cycle spelled out (the blocked thread,
+  // what it waits for, the later step of the same thread that would produce it).
+  std::optional<std::string> deadlock(size_t i) const;
   // Rules whose checks ran so far (passed or not).
   std::vector<RuleId> rules_exercised() const;
   // Race steps: outcomes over all trials, and the branches never reached (a race whose

@@ -65,8 +65,9 @@ Check Oracle::Impl::poll(size_t i, const Step& s, const Observation& obs, bool s
       uint32_t f = select ? (ev::In | ev::Out | ev::Err | ev::Hup | ev::Pri) : filter;
       for (const auto& c : rs.conditions())
         if (c.level == Level::Soon && (c.bits & f)) {
-          bool connect = c.cond == Cond::Connected || c.cond == Cond::Refused;
-          return violation(i, connect ? c.rule : RuleId::WaitWakeup, "a report within " + std::to_string(timeout) + "ms",
+          // A promised connect completion or wrapper readiness names its own rule.
+          bool own = c.cond == Cond::Connected || c.cond == Cond::Refused || c.cond == Cond::WrapperReady;
+          return violation(i, own ? c.rule : RuleId::WaitWakeup, "a report within " + std::to_string(timeout) + "ms",
                            "none", "operand " + prog.res(s.ins[k]).name);
         }
     }

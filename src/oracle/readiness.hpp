@@ -34,7 +34,10 @@ inline bool optional(Level l) { return l == Level::Flaky || l == Level::Maybe ||
 Level strongest(Level a, Level b);
 
 // What a condition means, so that seeing it on teaches the model something.
-enum class Cond : uint8_t { Static, RxData, RxEof, Reset, Connected, Refused, Writable, Accept, Counter };
+enum class Cond : uint8_t {
+  Static, RxData, RxEof, Reset, Connected, Refused, Writable, Accept, Counter,
+  WrapperReady,  // a readiness wrapper's R > 0 (wrapper_model.hpp)
+};
 
 struct Condition {
   uint32_t bits = 0;

@@ -2,8 +2,11 @@
 // The oracle decides whether they were allowed.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "program/wrapper_steps.hpp"
 
 namespace ringside {
 
@@ -51,6 +54,7 @@ struct Observation {
                                       // read CQEs with res > 0, concatenated in CQE order
   bool deadline_hit = false;          // a blocking call was interrupted by the step deadline
   uint64_t elapsed_ns = 0;
+  std::optional<WrapperObservation> wrapper;  // readiness-wrapper steps (family 7)
 };
 
 // Observed value the engine reports for steps that do not apply (placeholder for `later`).

@@ -2,6 +2,8 @@
 
 #include <bit>
 
+#include "program/wrapper_steps.hpp"
+
 namespace ringside {
 namespace {
 
@@ -82,6 +84,11 @@ std::string ProgramChecker::check_step(const Program& p, const Step& s) const {
     if (ps.type == ParamType::Enum && ps.set->name_of(v).empty()) return ps.name + ": value out of range";
   }
   auto kind_of = [&](size_t in) { return p.res(s.ins[in]).kind; };
+  if (auto e = check_wrapper_step(p, s); !e.empty()) return e;
+  if (!s.later && (s.op == Op::Write || s.op == Op::Fill || s.op == Op::Close || s.op == Op::Shutdown) && !s.ins.empty())
+    for (ResId b : busy_)
+      if (b == root(s.ins[0]))
+        return "a `later` step still uses '" + p.res(s.ins[0]).name + "' (or a dup of it): `join` first";
   switch (s.op) {
     case Op::Connect: {
       ResKind a = kind_of(0), b = kind_of(1);
@@ -121,8 +128,14 @@ std::string ProgramChecker::check_step(const Program& p, const Step& s) const {
 
 void ProgramChecker::apply(const Program& p, const Step& s) {
   if (alive_.size() < p.resources.size()) alive_.resize(p.resources.size(), false);
-  for (ResId o : s.outs) alive_[o] = true;
+  while (root_.size() < p.resources.size()) root_.push_back(static_cast<ResId>(root_.size()));
+  for (ResId o : s.outs) {
+    alive_[o] = true;
+    root_[o] = s.op == Op::Dup ? root(s.ins[0]) : o;
+  }
   if (s.op == Op::Close) alive_[s.ins[0]] = false;
+  if (s.later && !s.ins.empty()) busy_.push_back(root(s.ins[0]));
+  if (s.op == Op::Join) busy_.clear();
 }
 
 std::string validate(const Program& p) {

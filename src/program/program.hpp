@@ -73,10 +73,19 @@ class ProgramChecker {
   // Record the effects of an accepted step (outputs become live, close ends a resource).
   void apply(const Program& p, const Step& s);
   bool alive(ResId id) const { return id < alive_.size() && alive_[id]; }
-  void reset() { alive_.clear(); }
+  void reset() {
+    alive_.clear();
+    root_.clear();
+    busy_.clear();
+  }
 
  private:
+  // The description a resource names (dup shares its source's): writes to one
+  // description from the helper thread and the main thread at once would interleave.
+  ResId root(ResId id) const { return id < root_.size() ? root_[id] : id; }
   std::vector<bool> alive_;
+  std::vector<ResId> root_;
+  std::vector<ResId> busy_;  // descriptions a pending `later` step writes to or closes
 };
 
 // Full check of a program; returns the first error as "step N: text", or "".

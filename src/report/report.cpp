@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <ostream>
+#include <set>
 
 namespace ringside {
 
@@ -75,6 +76,10 @@ class HumanReporter : public Reporter {
     }
     out_ << std::flush;
   }
+  void baseline(const BaselineComparison& c, bool gating) override {
+    clear();
+    for (const auto& l : describe_baseline(c, gating)) out_ << l << "\n";
+  }
   void end(const Totals& t, double seconds, const std::vector<std::string>& notes) override {
     clear();
     for (const auto& n : notes) out_ << n << "\n";
@@ -132,6 +137,11 @@ class KtapReporter : public Reporter {
     }
     out_ << std::flush;
   }
+  // Diagnostics only: KTAP consumers count test points, and the gate's exit status
+  // (--fail-on-baseline-change) is what acts on changes.
+  void baseline(const BaselineComparison& c, bool gating) override {
+    for (const auto& l : describe_baseline(c, gating)) out_ << "# " << l << "\n";
+  }
   void end(const Totals& t, double seconds, const std::vector<std::string>& notes) override {
     for (const auto& n : notes) out_ << "# " << n << "\n";
     out_ << fmt::format("# {:.2f}s\n", seconds);
@@ -159,5 +169,62 @@ std::unique_ptr<Reporter> make_human_reporter(std::ostream& out, bool tty, bool 
   return std::make_unique<HumanReporter>(out, tty, verbose);
 }
 std::unique_ptr<Reporter> make_ktap_reporter(std::ostream& out) { return std::make_unique<KtapReporter>(out); }
+
+namespace {
+
+class TeeReporter : public Reporter {
+ public:
+  explicit TeeReporter(std::vector<std::unique_ptr<Reporter>> r) : rs_(std::move(r)) {}
+  void begin(const RunInfo& info) override {
+    for (auto& r : rs_) r->begin(info);
+  }
+  void progress(size_t done, const std::string& running) override {
+    for (auto& r : rs_) r->progress(done, running);
+  }
+  void result(size_t index, const ScenarioResult& res) override {
+    for (auto& r : rs_) r->result(index, res);
+  }
+  void baseline(const BaselineComparison& c, bool gating) override {
+    for (auto& r : rs_) r->baseline(c, gating);
+  }
+  void end(const Totals& t, double seconds, const std::vector<std::string>& notes) override {
+    for (auto& r : rs_) r->end(t, seconds, notes);
+  }
+
+ private:
+  std::vector<std::unique_ptr<Reporter>> rs_;
+};
+
+}  // namespace
+
+std::unique_ptr<Reporter> make_tee_reporter(std::vector<std::unique_ptr<Reporter>> reporters) {
+  return std::make_unique<TeeReporter>(std::move(reporters));
+}
+
+bool is_report_format(const std::string& name) {
+  return name == "human" || name == "ktap" || name == "junit" || name == "json";
+}
+
+std::unique_ptr<Reporter> make_reporter(const std::string& format, std::ostream& out, bool tty, bool verbose) {
+  if (format == "ktap") return make_ktap_reporter(out);
+  if (format == "junit") return make_junit_reporter(out);
+  if (format == "json") return make_json_reporter(out);
+  return make_human_reporter(out, tty, verbose);
+}
+
+std::vector<std::string> describe_baseline(const BaselineComparison& c, bool gating) {
+  std::vector<std::string> out;
+  std::set<std::string> changed;
+  for (const auto& ch : c.changes) changed.insert(ch.scenario);
+  out.push_back(fmt::format("baseline {} (kernel {}): {} scenario(s) compared, {} with changed behaviour{}", c.file,
+                            c.baseline_kernel.empty() ? "?" : c.baseline_kernel, c.compared, changed.size(),
+                            c.changes.empty() ? "" : gating ? " (fails this run: exit status 3)" : " (informational)"));
+  for (const auto& ch : c.changes) out.push_back(fmt::format("  CHANGED {}: {}: {}", ch.scenario, ch.kind, ch.detail));
+  for (const auto& s : c.stale)
+    out.push_back(fmt::format("  STALE   {}: the scenario changed since the baseline was recorded; not compared", s));
+  if (!c.not_in_baseline.empty())
+    out.push_back(fmt::format("  {} scenario run(s) not in the baseline, not compared", c.not_in_baseline.size()));
+  return out;
+}
 
 }  // namespace ringside

@@ -1,11 +1,14 @@
 // Reporters: the same results as people read them (human), as kernel CI parses them
-// (KTAP), ... Results stream in as scenarios finish.
+// (KTAP), as CI systems read them (JUnit XML, JSON). Results stream in as scenarios
+// finish; --output FORMAT=FILE runs several reporters at once (a tee).
 #pragma once
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "runner/baseline.hpp"
 #include "runner/result.hpp"
 
 namespace ringside {
@@ -14,6 +17,11 @@ struct RunInfo {
   std::string kernel;
   std::string profile;
   size_t total = 0;  // scenario runs planned
+  unsigned repeat = 1;
+  std::string report_name = "ringside";  // JUnit: root name and suite/class prefix
+  // Scenario name -> its text and where it came from: failures carry it as their reproducer.
+  std::map<std::string, std::string> scripts;
+  std::map<std::string, std::string> sources;
 };
 
 struct Totals {
@@ -28,11 +36,26 @@ class Reporter {
   virtual void begin(const RunInfo&) {}
   virtual void progress(size_t /*done*/, const std::string& /*running*/) {}
   virtual void result(size_t index, const ScenarioResult& r) = 0;
+  // Behaviour that changed since a baseline (before end); `gating`: it fails the run.
+  virtual void baseline(const BaselineComparison& /*c*/, bool /*gating*/) {}
   virtual void end(const Totals& t, double seconds, const std::vector<std::string>& notes) = 0;
 };
 
 std::unique_ptr<Reporter> make_human_reporter(std::ostream& out, bool tty, bool verbose);
 std::unique_ptr<Reporter> make_ktap_reporter(std::ostream& out);
+// JUnit XML as Jenkins and GitLab read it (one testsuite per behaviour family).
+std::unique_ptr<Reporter> make_junit_reporter(std::ostream& out);
+// One JSON document, schema in docs/report-json.md.
+std::unique_ptr<Reporter> make_json_reporter(std::ostream& out);
+// Sends everything to each of several reporters.
+std::unique_ptr<Reporter> make_tee_reporter(std::vector<std::unique_ptr<Reporter>> reporters);
+
+// The report formats by name ("human" needs a terminal decision, so is made by the caller).
+bool is_report_format(const std::string& name);
+std::unique_ptr<Reporter> make_reporter(const std::string& format, std::ostream& out, bool tty, bool verbose);
+
+// What the baseline comparison found, as lines for people.
+std::vector<std::string> describe_baseline(const BaselineComparison& c, bool gating);
 
 // The failure of one scenario, several lines, for people.
 std::string describe_failure(const ScenarioResult& r, size_t trace_tail);

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/errors.hpp"
+#include "mutate/mutants.hpp"
 #include "oracle/expect.hpp"
 #include "oracle/oracle.hpp"
 #include "program/script.hpp"
@@ -69,10 +70,19 @@ ScenarioResult run_in_process(const Program& p, const RunOptions& o, Engine& eng
   auto t0 = std::chrono::steady_clock::now();
   try {
     Oracle oracle(p, o.profile);
+    std::unique_ptr<Mutation> mutation = o.mutant ? o.mutant->make() : nullptr;
     engine.begin(p);
     bool failed = false;
     for (size_t i = 0; i < p.steps.size(); ++i) {
+      if (auto cycle = oracle.deadlock(i)) {
+        // The scenario, not the kernel, is wrong: it would wait for the deadline in vain.
+        r.verdict = Verdict::Error;
+        r.reason = *cycle;
+        failed = true;
+        break;
+      }
       Observation obs = engine.step(i);
+      if (mutation) mutation->apply(p, i, obs);
       std::string line = format_trace_line(p, i, obs);
       if (sink) sink(line);
       r.trace.push_back(std::move(line));
@@ -211,6 +221,7 @@ ScenarioResult run_isolated(const Program& p, const RunOptions& o) {
       eo.temp_base = base->path();
       try {
         Engine engine(eo);
+        engine.allow_crash(true);
         engine.set_progress_hook([progress](size_t step, const char* sc) {
           progress->step = static_cast<int64_t>(step);
           std::strncpy(progress->syscall, sc, sizeof progress->syscall - 1);

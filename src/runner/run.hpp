@@ -13,6 +13,10 @@
 #include "runner/result.hpp"
 
 namespace ringside {
+struct Mutant;
+}
+
+namespace ringside {
 
 struct RunOptions {
   Profile profile = Profile::Linux;
@@ -20,6 +24,7 @@ struct RunOptions {
   std::chrono::milliseconds scenario_deadline{30000};
   bool isolate = true;
   std::string temp_base;  // where private temp dirs go
+  const Mutant* mutant = nullptr;  // fault injection between engine and oracle (selftest)
 };
 
 // "" if every `requires:` feature was probed present, else the SKIP reason.

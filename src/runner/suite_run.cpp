@@ -47,6 +47,9 @@ void run_suite(const std::vector<LoadedScenario>& selection, const SuiteOptions&
       if (k >= total) return;
       const PlannedRun& pr = runs[k % runs.size()];
       const LoadedScenario& sc = *pr.scenario;
+      // The mark comes before the progress report, so that anything logged from then on
+      // (tests write fake records from on_progress) belongs to this scenario.
+      KernelLog::Mark log_mark = o.kernel_log ? o.kernel_log->mark() : 0;
       if (on_progress) {
         std::lock_guard<std::mutex> l(mu);
         on_progress(done, pr.via.empty() ? sc.program.name : sc.program.name + "@" + pr.via);
@@ -62,12 +65,15 @@ void run_suite(const std::vector<LoadedScenario>& selection, const SuiteOptions&
         r.tags = sc.program.tags;
         r.verdict = Verdict::Skip;
         r.reason = missing;
-      } else if (pr.via.empty()) {
-        r = run_program(sc.program, o.run);
       } else {
-        Program p = sc.program;  // run through this one path
-        p.via = {pr.via};
-        r = run_program(p, o.run);
+        if (pr.via.empty()) {
+          r = run_program(sc.program, o.run);
+        } else {
+          Program p = sc.program;  // run through this one path
+          p.via = {pr.via};
+          r = run_program(p, o.run);
+        }
+        if (o.kernel_log) fail_for_kernel_trouble(r, o.kernel_log->trouble_since(log_mark));
       }
       std::lock_guard<std::mutex> l(mu);
       ++done;

@@ -4,6 +4,7 @@
 #include <functional>
 #include <vector>
 
+#include "runner/kernel_log.hpp"
 #include "runner/run.hpp"
 #include "runner/suite.hpp"
 
@@ -16,6 +17,8 @@ struct SuiteOptions {
   // Readiness paths to run scenarios through (empty: every path a scenario's `via:` lists).
   // A scenario that lists paths runs once per listed path kept here; one without runs once.
   std::vector<std::string> via;
+  // If set, trouble the kernel logs while a scenario runs fails it (see kernel_log.hpp).
+  KernelLog* kernel_log = nullptr;
 };
 
 // How many scenario runs run_suite makes (per-path runs times repeat).

@@ -52,12 +52,25 @@ std::string cqe_text(const Program& p, const Completion& c) {
   return out;
 }
 
+// Stable across runs that behaved alike. How many items a consume gets, which step
+// sees the end, and whether close still had reads to cancel all depend on timing (the
+// trace shows them), so a wrapper step that the oracle accepted is just "ok".
+std::string wrapper_outcome_class(const Step& s, const Observation& o) {
+  if (o.ret < 0) return result_text(o.ret);
+  return s.op == Op::WrapperNew ? "fd" : "ok";
+}
+
 }  // namespace
 
 std::string format_observation(const Program& p, const Step& s, const Observation& o) {
   std::string out;
   if (o.deadline_hit) out += "DEADLINE ";
   if (s.later) return "scheduled on the helper thread";
+  if (o.wrapper) {
+    if (s.op == Op::WrapperNew) out += "fd " + std::to_string(o.ret) + " ";
+    else if (o.ret != 0) out += result_text(o.ret) + " ";
+    return out + format_wrapper_observation(p, o);
+  }
   if (is_queue_op(s.op) && o.ret == 0) return out + "queued";
   switch (s.op) {
     case Op::Reap: {
@@ -145,6 +158,7 @@ std::string format_observation(const Program& p, const Step& s, const Observatio
 std::string outcome_class(const Program& p, const Step& s, const Observation& o) {
   if (o.deadline_hit) return "deadline";
   if (s.later) return "later";
+  if (o.wrapper) return wrapper_outcome_class(s, o);
   auto sized = [&](int64_t want) {
     if (o.ret < 0) return result_text(o.ret);
     if (o.ret == 0) return std::string("0");

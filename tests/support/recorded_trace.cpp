@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
@@ -117,6 +118,54 @@ Completion parse_cqe(const Program& p, const std::string& item, const std::strin
   return c;
 }
 
+// The pattern stream of the file a wrapper reads (through dups, the creating file's).
+uint32_t wrapper_stream(const Program& p, ResId w) {
+  ResId r = p.steps[p.res(w).created_by].ins[0];
+  while (p.steps[p.res(r).created_by].op == Op::Dup) r = p.steps[p.res(r).created_by].ins[0];
+  return r;
+}
+
+// A readiness-wrapper step: "[fd N | RESULT] ITEMS | COUNTERS [data=NAME:OFFSET]" (the text
+// form of program/wrapper_steps.hpp). Data items carry the file's bytes unless data= says
+// otherwise; counters not given keep the wrapper's previous values.
+void parse_wrapper_line(const Program& p, const Step& s, std::string rest, std::map<ResId, WrapSnapshot>& last,
+                        Observation& o, const std::string& where) {
+  const ResId w = s.op == Op::WrapperNew ? s.outs[0] : s.op == Op::EventLoop ? s.ins[1] : s.ins[0];
+  std::optional<int64_t> result;
+  std::string data_spec;
+  std::stringstream ws(rest);
+  std::string tok, text;
+  bool first = true;
+  while (ws >> tok) {
+    if (first && tok == "fd") {
+      std::string n;
+      ws >> n;
+      o.fds.push_back(std::stoi(n));
+      result = o.fds[0];
+    } else if (first && tok.find_first_of("@:(|=") == std::string::npos) {
+      result = number_or_errno(tok, where);
+    } else if (tok.rfind("data=", 0) == 0) {
+      data_spec = tok.substr(5);
+    } else {
+      text += (text.empty() ? "" : " ") + tok;
+    }
+    first = false;
+  }
+  if (auto err = parse_wrapper_observation(p, text, last[w], o); !err.empty()) throw std::runtime_error(where + ": " + err);
+  last[w] = o.wrapper->snap;
+  const uint32_t stream = wrapper_stream(p, w);
+  for (const WrapItem& it : o.wrapper->items)
+    if (it.status == WrapStatus::Data)
+      for (uint64_t k = 0; k < it.length; ++k) o.data.push_back(static_cast<char>(pattern_byte(stream, it.offset + k)));
+  if (!data_spec.empty()) {
+    auto colon = data_spec.find(':');
+    ResId src = resource(p, data_spec.substr(0, colon), where);
+    uint64_t off = colon == std::string::npos ? 0 : std::stoull(data_spec.substr(colon + 1));
+    for (size_t k = 0; k < o.data.size(); ++k) o.data[k] = static_cast<char>(pattern_byte(src, off + k));
+  }
+  if (result) o.ret = *result;
+}
+
 }  // namespace
 
 RecordedTrace parse_recorded_trace(const std::string& text, const std::string& file) {
@@ -152,11 +201,17 @@ RecordedTrace parse_recorded_trace(const std::string& text, const std::string& f
   if (obs_text.size() != t.program.steps.size())
     throw std::runtime_error(file + ": every step needs ' -> observation' (" + std::to_string(obs_text.size()) +
                              " for " + std::to_string(t.program.steps.size()) + " steps)");
+  std::map<ResId, WrapSnapshot> wrapper_counters;
   for (size_t i = 0; i < obs_text.size(); ++i) {
     const std::string where = file + ":" + std::to_string(obs_text[i].second);
     const Step& s = t.program.steps[i];
     Observation o;
     std::string rest = obs_text[i].first;
+    if (is_wrapper_step(t.program, s)) {
+      parse_wrapper_line(t.program, s, rest, wrapper_counters, o, where);
+      t.observations.push_back(std::move(o));
+      continue;
+    }
     // io_uring CQEs of a reap (or wait_ready through uring-poll).
     if (auto lb = rest.find('{'); lb != std::string::npos) {
       auto rb = rest.find('}', lb);

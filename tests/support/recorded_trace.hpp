@@ -22,6 +22,11 @@
 // "<ROLE RES ..., ... left=N>", roles target (target1.. for more), cancel, timeout,
 // cleanup; left= the bytes the engine drained after the trial; the words async, helper,
 // batch and delay=US give the trial's knob cell.
+//
+// Readiness-wrapper steps use the wrapper's text form (program/wrapper_steps.hpp):
+//   consume w all -> data@0+4096:r1 data@4096+4096:r0 would_block:r0 | R=0 inflight=4
+// with "fd N" first for `wrapper`, an optional result first otherwise (it overrides the
+// bytes count), and data=NAME:OFFSET to replace the bytes the data items carry.
 // By convention a trace that expects a rule ends at the step that breaks it.
 #pragma once
 #include <string>

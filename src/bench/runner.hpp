@@ -1,0 +1,29 @@
+// Runs the whole benchmark: the micro-benchmarks, then the echo workload for
+// every transport, k and design, and fills a Report (without its analysis).
+#pragma once
+
+#include <ostream>
+#include <vector>
+
+#include "bench/results.hpp"
+
+namespace ringside::bench {
+
+struct Plan {
+  bool quick = false;
+  std::vector<int> ks;       // connections / threads
+  std::vector<int> batches;  // io_uring round trips per enter; only B <= k is run
+  int message_bytes = 64;
+  int64_t warmup_ns = 0;
+  int64_t measure_ns = 0;
+  int micro_repeats = 0;
+  long switch_round_trips = 0;
+};
+
+Plan full_plan();
+Plan quick_plan();
+
+// Progress lines go to `progress` (one per transport and k).
+Report run_benchmark(const Plan& plan, std::ostream& progress);
+
+}  // namespace ringside::bench

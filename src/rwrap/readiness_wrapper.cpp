@@ -1,0 +1,479 @@
+#include "rwrap/readiness_wrapper.hpp"
+
+#include <fcntl.h>
+#include <liburing.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdlib>
+#include <limits>
+#include <mutex>
+#include <random>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "rwrap/in_order_delivery.hpp"
+
+namespace ringside::rwrap {
+namespace {
+
+constexpr unsigned kMaxDepth = 256;
+constexpr std::uint32_t kMaxBufferSize = 1u << 30;
+constexpr unsigned kMaxRingEntries = 32768;
+constexpr std::uint32_t kDirectAlign = 4096;
+
+// user_data of requests that are not reads; a read carries its slot index.
+constexpr std::uint64_t kWakeUd = ~std::uint64_t{0};
+constexpr std::uint64_t kCancelUd = kWakeUd - 1;
+constexpr std::uint64_t kProbeUd = kWakeUd - 2;
+
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { reset(-1); }
+  void reset(int fd) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+};
+
+class Ring {
+ public:
+  Ring() = default;
+  Ring(const Ring&) = delete;
+  Ring& operator=(const Ring&) = delete;
+  ~Ring() {
+    if (live_) io_uring_queue_exit(&ring_);
+  }
+  int init(unsigned entries) {
+    const int ret = io_uring_queue_init(entries, &ring_, 0);
+    live_ = ret == 0;
+    return ret;
+  }
+  io_uring* get() { return &ring_; }
+
+ private:
+  io_uring ring_{};
+  bool live_ = false;
+};
+
+struct FreeDeleter {
+  void operator()(std::byte* p) const { std::free(p); }
+};
+
+// Whether ASYNC_CANCEL accepts ANY | ALL (5.19+): older kernels reject unknown
+// cancel flags with -EINVAL. Run on the fresh ring, before the reaper starts.
+bool probe_cancel_any(io_uring* ring) {
+  io_uring_sqe* sqe = io_uring_get_sqe(ring);
+  if (sqe == nullptr) return false;
+  io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
+  io_uring_sqe_set_data64(sqe, kProbeUd);
+  int ret;
+  do ret = io_uring_submit(ring);
+  while (ret == -EINTR);
+  if (ret != 1) return false;
+  io_uring_cqe* cqe = nullptr;
+  do ret = io_uring_wait_cqe(ring, &cqe);
+  while (ret == -EINTR);
+  if (ret < 0) return false;
+  const bool supported = cqe->res != -EINVAL;
+  io_uring_cqe_seen(ring, cqe);
+  return supported;
+}
+
+}  // namespace
+
+struct ReadinessWrapper::State {
+  enum class SlotState { free, reading, holding, lent };
+  struct Slot {
+    SlotState state = SlotState::free;
+    std::uint64_t chunk = 0;
+  };
+
+  State(int fd, const Options& opts, std::optional<std::uint64_t> end, std::uint32_t alignment)
+      : file_fd(fd), options(opts), order(opts.start_offset, end, opts.buffer_size, alignment),
+        rng(opts.scramble_seed.value_or(0)) {}
+
+  ~State() {
+    // The reaper gave up with reads in flight: the kernel may still write into
+    // the buffers, so leak them rather than free them.
+    if (cqes_lost) (void)buffers.release();
+  }
+
+  // --- fixed after open() ---
+  const int file_fd;
+  const Options options;
+  std::unique_ptr<std::byte, FreeDeleter> buffers;  // (depth + 1) * buffer_size, 4096-aligned
+  Ring ring;
+  UniqueFd efd;
+  bool cancel_supported = false;  // IORING_OP_ASYNC_CANCEL in the probe
+  bool cancel_any = false;        // ... and it accepts ANY | ALL
+
+  // --- everything below changes only under mu ---
+  mutable std::mutex mu;
+  mutable std::condition_variable cv;  // reaper_done, in_flight == 0
+  InOrderDelivery order;
+  std::mt19937_64 rng;
+  std::vector<Slot> slots;  // depth + 1: the pipeline (<= depth) + the one lent to the owner
+  std::vector<unsigned> free_slots;
+  std::optional<unsigned> lent;
+  std::vector<std::pair<unsigned, InOrderDelivery::Read>> batch;  // fill()'s scratch
+  unsigned in_flight = 0;  // slots reading
+  unsigned holding = 0;    // slots completed, waiting to be consumed
+  unsigned prepared = 0;   // SQEs prepared since the last submit
+  unsigned aux_pending = 0;  // cancel/wake CQEs still to come
+  unsigned max_in_flight = 0;
+  std::uint64_t signals = 0;
+  std::uint64_t transitions = 0;
+  int error = 0;
+  bool eof_delivered = false;
+  bool error_delivered = false;
+  bool closing = false;
+  bool reaper_done = false;
+  bool cqes_lost = false;
+
+  std::byte* buffer(unsigned slot) const { return buffers.get() + std::size_t{slot} * options.buffer_size; }
+
+  io_uring_sqe* get_sqe() {
+    io_uring_sqe* sqe = io_uring_get_sqe(ring.get());
+    if (sqe == nullptr && submit()) sqe = io_uring_get_sqe(ring.get());  // SQ full: flush it
+    return sqe;
+  }
+
+  bool submit() {
+    if (prepared == 0) return true;
+    int ret;
+    do ret = io_uring_submit(ring.get());
+    while (ret == -EINTR);
+    if (ret < 0) {
+      fail(-ret);
+      return false;
+    }
+    prepared = 0;
+    return true;
+  }
+
+  // The wrapper cannot go on: the owner gets `err` after the data already in order.
+  void fail(int err) {
+    if (error == 0) error = err;
+    order.abort(err);
+    release_dropped();
+  }
+
+  void prep_read(unsigned slot, const InOrderDelivery::Read& read, bool async) {
+    io_uring_sqe* sqe = get_sqe();
+    if (sqe == nullptr) {
+      free_slot(slot);
+      fail(EBUSY);
+      return;
+    }
+    io_uring_prep_read(sqe, file_fd, buffer(slot) + read.into, read.length, read.offset);
+    if (async) io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
+    io_uring_sqe_set_data64(sqe, slot);
+    slots[slot] = Slot{SlotState::reading, read.chunk};
+    ++prepared;
+    max_in_flight = std::max(max_in_flight, ++in_flight);
+  }
+
+  bool async_flag() { return options.async_reads || (options.scramble_seed && (rng() & 1)); }
+
+  // Starts reads until the pipeline (reading + holding) has depth buffers.
+  void fill() {
+    if (closing) return;
+    batch.clear();
+    while (in_flight + holding + batch.size() < options.depth && !free_slots.empty()) {
+      const unsigned slot = free_slots.back();
+      const auto read = order.begin_chunk(slot);
+      if (!read) break;
+      free_slots.pop_back();
+      batch.emplace_back(slot, *read);
+    }
+    if (options.scramble_seed) std::shuffle(batch.begin(), batch.end(), rng);
+    for (const auto& [slot, read] : batch) prep_read(slot, read, async_flag());
+    submit();
+  }
+
+  void free_slot(unsigned slot) {
+    slots[slot].state = SlotState::free;
+    free_slots.push_back(slot);
+  }
+
+  // Frees the buffers of completed chunks that lie after the end of the stream.
+  void release_dropped() {
+    const auto terminal = order.terminal_chunk();
+    if (!terminal) return;
+    for (unsigned i = 0; i < slots.size(); ++i) {
+      if (slots[i].state == SlotState::holding && slots[i].chunk > *terminal) {
+        --holding;
+        free_slot(i);
+      }
+    }
+  }
+
+  void release_lent() {
+    if (lent) free_slot(*lent);
+    lent.reset();
+  }
+
+  // Keeps "eventfd readable iff R > 0" at the end of every critical section.
+  void sync_eventfd(std::size_t old_ready) {
+    const std::size_t now = order.ready();
+    if (old_ready == 0 && now > 0) {
+      ++transitions;
+      const std::uint64_t one = 1;
+      if (::write(efd.get(), &one, sizeof one) == sizeof one) ++signals;
+    } else if (old_ready > 0 && now == 0) {
+      std::uint64_t count;
+      (void)!::read(efd.get(), &count, sizeof count);
+    }
+  }
+
+  void handle_cqe(std::uint64_t user_data, int res) {
+    if (user_data == kWakeUd || user_data == kCancelUd) {
+      --aux_pending;
+      return;
+    }
+    if (user_data >= slots.size()) return;  // kProbeUd or a stray: not ours to count
+    const auto slot = static_cast<unsigned>(user_data);
+    --in_flight;
+    if (closing) {
+      free_slot(slot);
+      return;
+    }
+    const auto done = order.complete(slots[slot].chunk, res);
+    switch (done.next) {
+      case InOrderDelivery::Next::resubmit: prep_read(slot, done.read, async_flag()); break;
+      case InOrderDelivery::Next::keep:
+        slots[slot].state = SlotState::holding;
+        ++holding;
+        break;
+      case InOrderDelivery::Next::release: free_slot(slot); break;
+    }
+    release_dropped();
+  }
+
+  void reaper_loop() {
+    for (;;) {
+      io_uring_cqe* cqe = nullptr;
+      const int ret = io_uring_wait_cqe(ring.get(), &cqe);  // outside the lock: only this thread reads the CQ
+      std::lock_guard lock(mu);
+      if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -ETIME) {
+        fail(-ret);
+        cqes_lost = in_flight > 0;
+        reaper_done = true;
+        cv.notify_all();
+        return;
+      }
+      const std::size_t old_ready = order.ready();
+      unsigned head;
+      unsigned seen = 0;
+      io_uring_for_each_cqe(ring.get(), head, cqe) {
+        handle_cqe(cqe->user_data, cqe->res);
+        ++seen;
+      }
+      io_uring_cq_advance(ring.get(), seen);
+      submit();  // resubmitted remainders of short reads
+      sync_eventfd(old_ready);
+      if (closing && in_flight == 0 && aux_pending == 0) {
+        reaper_done = true;
+        cv.notify_all();
+        return;
+      }
+      if (in_flight == 0) cv.notify_all();
+    }
+  }
+
+  Snapshot snapshot_locked() const {
+    Snapshot s;
+    s.ready = order.ready();
+    s.held = order.held();
+    s.in_flight = in_flight;
+    pollfd p{efd.get(), POLLIN, 0};
+    s.eventfd_readable = ::poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0;
+    s.signals = signals;
+    s.transitions = transitions;
+    s.max_in_flight = max_in_flight;
+    s.reordered = order.reordered();
+    s.next_offset = order.next_offset();
+    s.eof_delivered = eof_delivered;
+    s.error = error;
+    s.error_delivered = error_delivered;
+    return s;
+  }
+};
+
+ReadinessWrapper::ReadinessWrapper(std::shared_ptr<State> state, std::thread reaper)
+    : state_(std::move(state)), reaper_(std::move(reaper)) {}
+
+ReadinessWrapper::~ReadinessWrapper() { close(); }
+
+OpenResult ReadinessWrapper::open(int fd, const Options& options) {
+  const auto fail = [](OpenStatus status, int err) { return OpenResult{status, err, nullptr}; };
+  const auto& o = options;
+  if (o.depth < 1 || o.depth > kMaxDepth || o.buffer_size == 0 || o.buffer_size > kMaxBufferSize ||
+      o.ring_entries > kMaxRingEntries)
+    return fail(OpenStatus::invalid_argument, EINVAL);
+  std::optional<std::uint64_t> end;
+  if (o.length) {
+    if (*o.length > std::numeric_limits<std::uint64_t>::max() - o.start_offset)
+      return fail(OpenStatus::invalid_argument, EOVERFLOW);
+    end = o.start_offset + *o.length;
+  }
+  const int fl = ::fcntl(fd, F_GETFL);
+  if (fl < 0) return fail(OpenStatus::invalid_argument, errno);
+  const bool direct = (fl & O_DIRECT) != 0;
+  if (direct && (o.buffer_size % kDirectAlign != 0 || o.start_offset % kDirectAlign != 0 ||
+                 (o.length && *o.length % kDirectAlign != 0)))
+    return fail(OpenStatus::invalid_argument, EINVAL);
+
+  auto st = std::make_shared<State>(fd, o, end, direct ? kDirectAlign : 1);
+  if (const int ret = st->ring.init(o.ring_entries != 0 ? o.ring_entries : o.depth + 1); ret < 0) {
+    // io_uring disabled (sysctl kernel.io_uring_disabled, seccomp, old kernel): a SKIP, not an error.
+    const bool unavailable = ret == -ENOSYS || ret == -EPERM || ret == -EACCES;
+    return fail(unavailable ? OpenStatus::uring_unavailable : OpenStatus::system_error, -ret);
+  }
+  io_uring_probe* probe = io_uring_get_probe_ring(st->ring.get());
+  if (probe == nullptr) return fail(OpenStatus::uring_unavailable, EOPNOTSUPP);  // < 5.6: no probe, no OP_READ
+  const bool has_read = io_uring_opcode_supported(probe, IORING_OP_READ);
+  st->cancel_supported = io_uring_opcode_supported(probe, IORING_OP_ASYNC_CANCEL);
+  io_uring_free_probe(probe);
+  if (!has_read) return fail(OpenStatus::uring_unavailable, EOPNOTSUPP);
+  st->cancel_any = st->cancel_supported && !o.cancel_by_user_data && probe_cancel_any(st->ring.get());
+
+  const int efd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (efd < 0) return fail(OpenStatus::system_error, errno);
+  st->efd.reset(efd);
+
+  void* mem = nullptr;
+  const std::size_t slots = o.depth + 1;
+  if (const int ret = ::posix_memalign(&mem, kDirectAlign, slots * o.buffer_size); ret != 0)
+    return fail(OpenStatus::system_error, ret);
+  st->buffers.reset(static_cast<std::byte*>(mem));
+  st->slots.resize(slots);
+  for (unsigned i = slots; i-- > 0;) st->free_slots.push_back(i);
+
+  std::thread reaper;
+  try {
+    reaper = std::thread([st] { st->reaper_loop(); });
+  } catch (const std::system_error& e) {
+    return fail(OpenStatus::system_error, e.code().value());
+  }
+  {
+    std::lock_guard lock(st->mu);
+    st->fill();
+    st->sync_eventfd(0);  // an empty range is ready (eof) at once
+  }
+  return OpenResult{OpenStatus::ok, 0,
+                    std::unique_ptr<ReadinessWrapper>(new ReadinessWrapper(std::move(st), std::move(reaper)))};
+}
+
+int ReadinessWrapper::eventfd() const { return state_ ? state_->efd.get() : -1; }
+
+ConsumeResult ReadinessWrapper::consume() {
+  ConsumeResult result;
+  result.status = Status::done;
+  if (!state_) return result;
+  State& st = *state_;
+  std::lock_guard lock(st.mu);
+  st.release_lent();  // the previous view ends here
+  const std::size_t old_ready = st.order.ready();
+  result.status = Status::would_block;
+  result.offset = st.order.next_offset();
+  if (st.order.finished()) {
+    result.status = Status::done;
+  } else if (old_ready > 0) {
+    const auto item = st.order.pop();
+    result.offset = item.offset;
+    switch (item.kind) {
+      case InOrderDelivery::Kind::data:
+        st.slots[item.tag].state = State::SlotState::lent;
+        --st.holding;
+        st.lent = item.tag;
+        result.status = Status::data;
+        result.bytes = {st.buffer(item.tag), item.length};
+        break;
+      case InOrderDelivery::Kind::eof:
+        result.status = Status::eof;
+        st.eof_delivered = true;
+        break;
+      case InOrderDelivery::Kind::error:
+        result.status = Status::error;
+        result.error = item.error;
+        st.error_delivered = true;
+        if (st.error == 0) st.error = item.error;
+        break;
+    }
+  }
+  st.fill();
+  st.sync_eventfd(old_ready);
+  result.ready = st.order.ready();
+  return result;
+}
+
+Snapshot ReadinessWrapper::snapshot() const {
+  if (!state_) return final_;
+  std::lock_guard lock(state_->mu);
+  return state_->snapshot_locked();
+}
+
+bool ReadinessWrapper::wait_quiescent(std::chrono::milliseconds timeout) const {
+  if (!state_) return true;
+  State& st = *state_;
+  std::unique_lock lock(st.mu);
+  st.cv.wait_for(lock, timeout, [&] { return st.in_flight == 0 || st.reaper_done; });
+  return st.in_flight == 0;
+}
+
+CloseStatus ReadinessWrapper::close() {
+  if (!state_) return CloseStatus::ok;
+  State& st = *state_;
+  std::unique_lock lock(st.mu);
+  st.closing = true;
+  if (st.cancel_supported && st.in_flight > 0) {
+    const auto cancel = [&](std::uint64_t target, unsigned flags) {
+      if (io_uring_sqe* sqe = st.get_sqe()) {
+        io_uring_prep_cancel64(sqe, target, static_cast<int>(flags));
+        io_uring_sqe_set_data64(sqe, kCancelUd);
+        ++st.prepared;
+        ++st.aux_pending;
+      }
+    };
+    if (st.cancel_any) {
+      cancel(0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
+    } else {
+      for (unsigned i = 0; i < st.slots.size(); ++i)
+        if (st.slots[i].state == State::SlotState::reading) cancel(i, 0);
+    }
+  }
+  if (io_uring_sqe* sqe = st.get_sqe()) {  // wakes the reaper even with nothing in flight
+    io_uring_prep_nop(sqe);
+    io_uring_sqe_set_data64(sqe, kWakeUd);
+    ++st.prepared;
+    ++st.aux_pending;
+  }
+  st.submit();
+  const bool reaped = st.cv.wait_for(lock, st.options.close_timeout, [&] { return st.reaper_done; });
+  final_ = st.snapshot_locked();
+  final_.closed = true;
+  lock.unlock();
+  if (reaped) {
+    reaper_.join();
+  } else {
+    reaper_.detach();  // it owns a reference to the state and frees it when the CQEs arrive
+  }
+  state_.reset();
+  return reaped ? CloseStatus::ok : CloseStatus::timed_out;
+}
+
+}  // namespace ringside::rwrap

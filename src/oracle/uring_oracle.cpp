@@ -686,7 +686,9 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
     if (l.target != kNoReq && !l.invalid) {
       Req& t = uring.reqs[l.target];
       fds.exercise(RuleId::UringLinkTimeoutOneOf);
-      if (!t.pending() && !l.pending() && t.cancelled && (l.res == -ECANCELED || l.res == -ENOENT)) {
+      // Linux answers -ENOENT for a request it interrupted in io-wq (IOSQE_ASYNC).
+      const bool iowq_enoent = linux_profile() && (t.flags & sqe::Async) && l.res == -ENOENT;
+      if (!t.pending() && !l.pending() && t.cancelled && (l.res == -ECANCELED || l.res == -ENOENT) && !iowq_enoent) {
         bool other = false;
         for (const Req& k : uring.reqs) other = other || (is_cancel(k.op) && k.state != ReqState::Queued && can_cancel(k, t));
         for (uint32_t p = t.prev; p != kNoReq; p = uring.reqs[p].prev) other = other || uring.reqs[p].failed;

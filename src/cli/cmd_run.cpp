@@ -14,6 +14,7 @@
 #include "cli/options.hpp"
 #include "engine/probe.hpp"
 #include "mutate/mutants.hpp"
+#include "program/uring_ids.hpp"
 #include "report/report.hpp"
 #include "runner/baseline.hpp"
 #include "runner/kernel_log.hpp"
@@ -81,7 +82,7 @@ int cmd_run(const Args& args) {
   std::string profile = "linux", format = "human", record_baseline, baseline_file, report_name = "ringside";
   unsigned repeat = 1, jobs = std::max(1u, std::thread::hardware_concurrency()), stress = 0;
   int64_t timeout_ms = 30000, step_timeout_ms = 5000;
-  std::string mutant;
+  std::string mutant, via;
   opts.add_options()
       ("filter,f", po::value(&filters)->composing(), "run scenarios whose name or tag matches (glob or substring)")
       ("profile", po::value(&profile)->default_value(profile), "oracle profile: linux (de-facto Linux) or contract (documented only)")
@@ -97,6 +98,7 @@ int cmd_run(const Args& args) {
       ("stress", po::value(&stress), "N parallel workers while N busy processes load the CPUs (false-alarm hunting)")
       ("timeout", po::value(&timeout_ms)->default_value(timeout_ms), "deadline of one scenario, ms (a hang is a FAIL)")
       ("step-timeout", po::value(&step_timeout_ms)->default_value(step_timeout_ms), "deadline of one blocking step, ms")
+      ("via", po::value(&via), "readiness paths for scenarios that list them, comma-separated: epoll-lt, epoll-et, uring-poll (default: every path a scenario lists)")
       ("no-isolate", "run scenarios in this process (no crash or hang protection)")
       ("mutant", po::value(&mutant), "inject a fault between kernel and oracle (see 'ringside selftest --list')")
       ("verbose,v", "print every step's trace")
@@ -137,6 +139,15 @@ int cmd_run(const Args& args) {
 
   const Mutant* injected = nullptr;
   if (!mutant.empty() && !(injected = mutant_by_id(mutant))) return misuse("unknown mutant '" + mutant + "'");
+  std::vector<std::string> via_paths;
+  for (size_t at = 0; at < via.size();) {
+    size_t comma = via.find(',', at);
+    std::string v = via.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    if (!uring::known_via(v)) return misuse("--via: unknown path '" + v + "' (epoll-lt, epoll-et or uring-poll)");
+    via_paths.push_back(v);
+    if (comma == std::string::npos) break;
+    at = comma + 1;
+  }
 
   std::vector<LoadedScenario> sel;
   if (!load_selection(paths, filters, sel)) return kExitUsage;
@@ -150,6 +161,7 @@ int cmd_run(const Args& args) {
   so.run.isolate = !vm.count("no-isolate");
   so.jobs = stress ? stress : jobs;
   so.repeat = repeat;
+  so.via = via_paths;
   CpuLoad load(stress);
 
   std::vector<std::string> notes;
@@ -174,7 +186,7 @@ int cmd_run(const Args& args) {
     reporters.push_back(make_reporter(f.format, *f.stream, false, vm.count("verbose")));
   }
   auto reporter = make_tee_reporter(std::move(reporters));
-  RunInfo info{probe.release, profile, sel.size() * repeat, repeat, report_name, {}, {}};
+  RunInfo info{probe.release, profile, count_runs(sel, so), repeat, report_name, {}, {}};
   for (const auto& sc : sel) {
     info.scripts[sc.program.name] = sc.source.text;
     info.sources[sc.program.name] = sc.source.path;

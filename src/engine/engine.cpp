@@ -14,6 +14,7 @@
 
 #include "engine/errors.hpp"
 #include "engine/helper.hpp"
+#include "engine/uring_state.hpp"
 #include "engine/wrapper_ops.hpp"
 #include "program/pattern.hpp"
 
@@ -88,6 +89,34 @@ Observation Engine::execute(size_t i, const Step& s) {
       return readiness(i, s);
     case Op::Join:
       return join();
+    case Op::RingNew:
+    case Op::UringNop:
+    case Op::UringRead:
+    case Op::UringWrite:
+    case Op::UringRecv:
+    case Op::UringSend:
+    case Op::UringPoll:
+    case Op::UringPollRemove:
+    case Op::UringTimeout:
+    case Op::UringTimeoutRemove:
+    case Op::UringLinkTimeout:
+    case Op::UringCancel:
+    case Op::UringCancelFd:
+    case Op::UringCancelAny:
+    case Op::Submit:
+    case Op::Reap:
+      return uring(i, s);
+    case Op::RaceCancel:
+    case Op::RacePollRemove:
+    case Op::RaceLinkTimeout:
+    case Op::RaceTimeoutRemove:
+    case Op::RaceCancelFd:
+      return race(i, s);
+    case Op::WaitReady:
+      return wait_ready(i, s);
+    case Op::Close:
+      if (prog_->res(s.ins[0]).kind == ResKind::Ring) return uring(i, s);
+      return io(i, s);
     default:
       return io(i, s);
   }
@@ -112,6 +141,7 @@ Observation Engine::join() {
 
 Observation Engine::finish() {
   Observation o = join();
+  uring_finish();
   for (auto& s : slots_)
     if (s.open) {
       if (!wrappers_ || !wrappers_->close_by_eventfd(s.fd)) ::close(s.fd);  // a wrapper owns its eventfd

@@ -29,6 +29,7 @@ struct EngineOptions {
 };
 
 class HelperThread;
+struct UringState;
 
 class Engine {
  public:
@@ -91,12 +92,19 @@ class Engine {
   Observation readiness(size_t i, const Step& s);
   Observation test_step(const Step& s);
   Observation join();
+  // io_uring steps (uring_ops.cpp), race steps (uring_race.cpp), wait_ready (uring_via.cpp).
+  UringState& uring_state();
+  Observation uring(size_t i, const Step& s);
+  Observation race(size_t i, const Step& s);
+  Observation wait_ready(size_t i, const Step& s);
+  void uring_finish();
   std::chrono::milliseconds budget() const { return opts_.step_deadline; }
 
   EngineOptions opts_;
   TempDir tmp_;
   Watchdog watchdog_;
   std::unique_ptr<HelperThread> helper_;
+  std::unique_ptr<UringState> uring_;
   const Program* prog_ = nullptr;
   std::vector<Slot> slots_;
   std::unique_ptr<std::atomic<uint64_t>[]> written_;  // bytes written per pattern stream

@@ -37,6 +37,8 @@ std::string param_limit(const ParamSpec& ps, int64_t v, const FuzzLimits& l) {
     case ParamType::Dur:
       return range(0, l.max_delay_us);
     case ParamType::Int:
+      if (ps.name == "off") return range(-1, l.max_size);  // -1: the stream's own position
+      if (ps.name == "waits") return range(0, l.max_waits);  // an event loop stops when done
       return range(0, l.max_int);
     case ParamType::Enum:
     case ParamType::Flags:

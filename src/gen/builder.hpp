@@ -26,6 +26,7 @@ struct FuzzLimits {
   int64_t max_wait_ms = 2000;     // timeouts (-1, infinite, is allowed: the runner guards it)
   int64_t max_delay_us = 5000;    // `later` delays and duration parameters
   int64_t max_int = 1024;         // plain integers (backlog, maxevents, eventfd init, depth)
+  int64_t max_waits = 10000;      // event_loop waits (it also ends when the wrapper is done)
 };
 
 class ProgramBuilder {

@@ -1,5 +1,7 @@
 #include "mutate/mutants.hpp"
 
+#include "program/uring_ids.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <map>
@@ -336,6 +338,131 @@ struct WrapperCloseEarly : Mutation {
   }
 };
 
+// --- families 4-6: io_uring --------------------------------------------------------
+
+// The script step that queued the request a CQE completes (null for race/via roles).
+const Step* request_step(const Program& p, uint64_t ud) {
+  if (ud == 0 || ud >= uring::kRaceCanceller) return nullptr;
+  size_t k = uring::step_of_user_data(ud);
+  return k < p.steps.size() ? &p.steps[k] : nullptr;
+}
+
+int64_t sqe_flags(const Step& s) {
+  const OpSpec& spec = s.spec();
+  for (size_t k = 0; k < spec.params.size(); ++k)
+    if (spec.params[k].name == "flags") return s.param(k);
+  return 0;
+}
+
+int64_t size_param(const Step& s) {
+  const OpSpec& spec = s.spec();
+  for (size_t k = 0; k < spec.params.size(); ++k)
+    if (spec.params[k].name == "n") return s.param(k);
+  return -1;
+}
+
+// A completion is never posted.
+struct DropCqe : Mutation {
+  bool done = false;
+  void apply(const Program& p, size_t i, Observation& o) override {
+    if (done || p.steps[i].op != Op::Reap) return;
+    for (size_t k = 0; k < o.cqes.size(); ++k)
+      if (request_step(p, o.cqes[k].user_data)) {
+        o.cqes.erase(o.cqes.begin() + static_cast<std::ptrdiff_t>(k));
+        o.ret = static_cast<int64_t>(o.cqes.size());
+        done = true;
+        return;
+      }
+  }
+};
+
+// A completion is posted twice.
+struct DuplicateCqe : Mutation {
+  bool done = false;
+  void apply(const Program& p, size_t i, Observation& o) override {
+    if (done || p.steps[i].op != Op::Reap) return;
+    for (const auto& c : o.cqes)
+      if (request_step(p, c.user_data) && !(c.flags & 0x2 /* IORING_CQE_F_MORE */)) {
+        o.cqes.push_back(c);
+        o.ret = static_cast<int64_t>(o.cqes.size());
+        done = true;
+        return;
+      }
+  }
+};
+
+// ASYNC_CANCEL says 0 (cancelled) although its target completed normally.
+struct CancelZeroNormal : Mutation {
+  void apply(const Program& p, size_t i, Observation& o) override {
+    const Step& s = p.steps[i];
+    if (s.op == Op::RaceCancel || s.op == Op::RaceCancelFd) {
+      for (auto& t : o.trials) {
+        bool normal = false;
+        for (const auto& c : t.cqes) normal |= c.user_data >= uring::kRaceTarget && c.res >= 0;
+        for (auto& c : t.cqes)
+          if (normal && c.user_data == uring::kRaceCanceller && c.res == -ENOENT) c.res = 0;
+      }
+    }
+    if (s.op == Op::Reap)
+      for (auto& c : o.cqes)
+        if (const Step* q = request_step(p, c.user_data); q && q->op == Op::UringCancel && c.res == -ENOENT) c.res = 0;
+  }
+};
+
+// Two requests of a link chain complete in the opposite order.
+struct LinkOutOfOrder : Mutation {
+  void apply(const Program& p, size_t i, Observation& o) override {
+    if (p.steps[i].op != Op::Reap) return;
+    for (size_t k = 0; k + 1 < o.cqes.size(); ++k) {
+      const Step* a = request_step(p, o.cqes[k].user_data);
+      const Step* b = request_step(p, o.cqes[k + 1].user_data);
+      if (a && b && (sqe_flags(*a) & (0x4 | 0x8)) && o.cqes[k].user_data < o.cqes[k + 1].user_data) {
+        std::swap(o.cqes[k], o.cqes[k + 1]);
+        return;
+      }
+    }
+  }
+};
+
+// After a failed link, the rest of the chain runs instead of being cancelled.
+struct ChainContinues : Mutation {
+  void apply(const Program& p, size_t i, Observation& o) override {
+    if (p.steps[i].op != Op::Reap) return;
+    for (auto& c : o.cqes) {
+      const Step* q = request_step(p, c.user_data);
+      if (!q || c.res != -ECANCELED) continue;
+      if (q->op == Op::UringNop) c.res = 0;
+      else if (int64_t n = size_param(*q); n > 0 && (q->op == Op::UringRead || q->op == Op::UringWrite)) c.res = n;
+    }
+  }
+};
+
+// A MSG_WAITALL receive completes before its last byte arrived.
+struct WaitallEarly : Mutation {
+  void apply(const Program& p, size_t i, Observation& o) override {
+    if (p.steps[i].op != Op::Reap) return;
+    for (auto& c : o.cqes) {
+      const Step* q = request_step(p, c.user_data);
+      if (!q || q->op != Op::UringRecv || !q->param(q->spec().index("waitall")) || c.res <= 1) continue;
+      c.res -= 1;
+    }
+  }
+};
+
+// With more completions than CQ entries, one of the overflowed CQEs is lost.
+struct OverflowLoses : Mutation {
+  void apply(const Program& p, size_t i, Observation& o) override {
+    const Step& s = p.steps[i];
+    if (s.op != Op::Reap || o.cqes.empty()) return;
+    const Step& ring = p.steps[p.res(s.ins[0]).created_by];
+    int64_t cq = ring.param(1) ? ring.param(1) : 2 * ring.param(0);
+    if (static_cast<int64_t>(o.cqes.size()) > cq) {
+      o.cqes.pop_back();
+      o.ret = static_cast<int64_t>(o.cqes.size());
+    }
+  }
+};
+
 template <class T>
 std::unique_ptr<Mutation> make() {
   return std::make_unique<T>();
@@ -359,6 +486,16 @@ const Mutant kMutants[] = {
     {"pipe.drop_hup", 2, "a pipe without writers does not poll HUP", make<DropPipeHup>},
     {"eventfd.no_reset", 2, "reading an eventfd does not reset its counter", make<EventfdNoReset>},
     {"file.epoll_accepts", 3, "epoll_ctl ADD of a regular file succeeds", make<FileEpollAccepts>},
+    {"uring.drop_cqe", 4, "a request's completion is never posted", make<DropCqe>},
+    {"uring.duplicate_cqe", 4, "a request's completion is posted twice", make<DuplicateCqe>},
+    {"uring.waitall_early", 4, "a MSG_WAITALL receive completes before its last byte arrived", make<WaitallEarly>},
+    {"uring.overflow_loses_cqe", 4, "a completion that overflowed the CQ is lost despite IORING_FEAT_NODROP",
+     make<OverflowLoses>},
+    {"uring.link_out_of_order", 5, "two requests of a link chain complete in the wrong order", make<LinkOutOfOrder>},
+    {"uring.chain_continues", 5, "after a failed link the rest of the chain runs instead of -ECANCELED",
+     make<ChainContinues>},
+    {"uring.cancel_zero_normal", 6, "ASYNC_CANCEL returns 0 although its target completed normally",
+     make<CancelZeroNormal>},
     {"file.not_writable", 3, "poll reports a regular file not writable", make<FileNotWritable>},
     {"wrapper.signal_twice", 7, "the wrapper writes its eventfd twice for one R 0 -> >0 transition",
      make<WrapperSignalTwice>},

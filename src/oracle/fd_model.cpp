@@ -442,7 +442,7 @@ bool FdModel::in_flight(DescId d) const {
   auto soon = [](Level l) { return l == Level::Soon || l == Level::Maybe; };
   if (s.rx != kNone) {
     const Channel& c = chans_[s.rx];
-    if (c.queued() > c.known_arrived() || soon(c.eof)) return true;
+    if (c.queued() > c.known_arrived() || soon(c.eof) || c.maybe_sent > 0) return true;
   }
   return soon(s.rcv_shut) || soon(s.snd_shut) || soon(s.peer_gone) || soon(s.reset) || soon(s.err_level) ||
          soon(s.connected) || s.count_soon > 0 ||
@@ -477,14 +477,24 @@ Level FdModel::wake_coming(DescId d) const {
 Level FdModel::rx_level(const Desc& s) const {
   if (s.rx == kNone) return Level::No;
   const Channel& c = chans_[s.rx];
+  // A pending io_uring read takes what arrives whenever its task work runs.
+  if (c.uring_readers && (c.queued() > 0 || c.maybe_sent > 0)) return Level::Flaky;
   if (c.known_arrived() > 0) return Level::Yes;
   if (c.queued() > 0) return Level::Soon;
+  if (c.maybe_sent > 0) return Level::Maybe;
   return Level::No;
+}
+
+FileContent& FdModel::content(DescId d) {
+  auto it = contents_.find(d);
+  if (it == contents_.end()) it = contents_.emplace(d, FileContent(descs_[d].origin, descs_[d].size)).first;
+  return it->second;
 }
 
 Level FdModel::writable(const Desc& s) const {
   if (s.tx == kNone) return Level::Flaky;
   const Channel& c = chans_[s.tx];
+  if (c.maybe_sent > 0 && !c.full) return Level::Flaky;  // io_uring writes in flight fill the buffer
   switch (s.kind) {
     case ResKind::Tcp:
       if (c.full || c.queued() > kTcpSureRoom) return Level::Flaky;
@@ -643,6 +653,7 @@ ReadySet FdModel::readiness(DescId d) const {
       break;
     case ResKind::Epoll:
     case ResKind::Ring:
+    case ResKind::Request:  // not a fd: never polled
       // Nested readiness is not modelled: anything goes, nothing is learned.
       r.add(ev::In, Level::Flaky, RuleId::PollUnexpected);
       r.add(ev::Out, s.kind == ResKind::Ring ? Level::Flaky : Level::No, RuleId::PollUnexpected);

@@ -5,9 +5,11 @@
 #include <cerrno>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <set>
 #include <vector>
 
+#include "oracle/file_content.hpp"
 #include "oracle/readiness.hpp"
 #include "oracle/wrapper_model.hpp"
 #include "program/program.hpp"
@@ -51,6 +53,10 @@ struct Channel {
   // A read raced with a `later` write: which pages the write filled is not known until
   // the pipe is empty again (room and POLLOUT are then only bounded).
   bool layout_unknown = false;
+  // io_uring requests in flight on the channel (uring_model.hpp): a pending read may take
+  // queued bytes at any moment; a pending write may add `maybe_sent` bytes.
+  uint32_t uring_readers = 0;
+  uint64_t maybe_sent = 0;
 
   uint64_t queued() const { return sent - consumed; }        // sent, not yet read
   uint64_t known_arrived() const { return arrived - consumed; }  // certainly readable now
@@ -188,6 +194,9 @@ class FdModel {
 
   std::vector<Wake>& wakes() { return wakes_; }
 
+  // Regular files: what each byte range may hold (created on first use).
+  FileContent& content(DescId d);
+
   // Rules whose checks ran (for baselines and coverage of the oracle itself).
   void exercise(RuleId r) { exercised_.insert(r); }
   void exercise(const ReadySet& rs, uint32_t filter) {
@@ -222,6 +231,7 @@ class FdModel {
   std::vector<Fd> fds_;
   std::vector<Wake> wakes_;
   std::set<RuleId> exercised_;
+  std::map<DescId, FileContent> contents_;
 };
 
 }  // namespace ringside::model

@@ -54,12 +54,14 @@ Check Oracle::observe(size_t i, const Observation& obs) {
   } else {
     c = impl_->dispatch(i, s, obs);
   }
+  impl_->uring_before_absorb();
   impl_->epoll.absorb_wakes();
   return c;
 }
 
 Check Oracle::finish(const Observation& final_join) {
   Check c = impl_->join(impl_->prog.steps.size(), final_join);
+  impl_->uring_before_absorb();
   impl_->epoll.absorb_wakes();
   return c;
 }
@@ -102,6 +104,8 @@ Check Oracle::Impl::dispatch(size_t i, const Step& s, const Observation& obs) {
     case Op::Accept:
       return accept(i, s, obs);
     case Op::Close:
+      if (prog.res(s.ins[0]).kind == ResKind::Ring) return uring_step(i, s, obs);
+      uring_close(s.ins[0]);
       return close(i, s, obs);
     case Op::Write:
       return write(i, s, obs);
@@ -133,6 +137,31 @@ Check Oracle::Impl::dispatch(size_t i, const Step& s, const Observation& obs) {
       return poll(i, s, obs, true);
     case Op::Join:
       return join(i, obs);
+    case Op::RingNew:
+    case Op::UringNop:
+    case Op::UringRead:
+    case Op::UringWrite:
+    case Op::UringRecv:
+    case Op::UringSend:
+    case Op::UringPoll:
+    case Op::UringPollRemove:
+    case Op::UringTimeout:
+    case Op::UringTimeoutRemove:
+    case Op::UringLinkTimeout:
+    case Op::UringCancel:
+    case Op::UringCancelFd:
+    case Op::UringCancelAny:
+    case Op::Submit:
+    case Op::Reap:
+      return uring_step(i, s, obs);
+    case Op::RaceCancel:
+    case Op::RacePollRemove:
+    case Op::RaceLinkTimeout:
+    case Op::RaceTimeoutRemove:
+    case Op::RaceCancelFd:
+      return race(i, s, obs);
+    case Op::WaitReady:
+      return wait_ready(i, s, obs);
     case Op::TestHang:
     case Op::TestCrash:
       // The model expects them to return at once; a hang or crash is then reported.
@@ -144,7 +173,8 @@ Check Oracle::Impl::dispatch(size_t i, const Step& s, const Observation& obs) {
 
 bool Oracle::inputs_exist(size_t i) const {
   for (ResId r : impl_->step(i).ins)
-    if (impl_->id_of(r) == kNone) return false;
+    // io_uring requests are the uring model's, not descriptions: they always exist.
+    if (impl_->prog.resources[r].kind != ResKind::Request && impl_->id_of(r) == kNone) return false;
   return true;
 }
 
@@ -268,6 +298,9 @@ std::vector<RuleId> Oracle::rules_exercised() const {
   const auto& s = impl_->fds.exercised();
   return {s.begin(), s.end()};
 }
+
+std::map<std::string, uint64_t> Oracle::race_histogram() const { return impl_->histogram; }
+std::vector<std::string> Oracle::race_warnings() const { return impl_->race_warnings; }
 
 std::string Oracle::describe_state() const {
   std::ostringstream o;

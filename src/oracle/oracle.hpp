@@ -2,9 +2,11 @@
 // answers "allowed" or names the rule that was broken. Pure C++: no syscalls, so it is
 // unit-tested without a kernel, and the fuzzer can run it millions of times.
 #pragma once
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "oracle/rules.hpp"
 #include "oracle/verdict.hpp"
@@ -46,6 +48,10 @@ class Oracle {
   std::optional<std::string> deadlock(size_t i) const;
   // Rules whose checks ran so far (passed or not).
   std::vector<RuleId> rules_exercised() const;
+  // Race steps: outcomes over all trials, and the branches never reached (a race whose
+  // minority outcome never happened was not exercised: the report warns).
+  std::map<std::string, uint64_t> race_histogram() const;
+  std::vector<std::string> race_warnings() const;
   // Human-readable state, for failure reports.
   std::string describe_state() const;
 

@@ -7,6 +7,7 @@
 #include "oracle/expect.hpp"
 #include "oracle/fd_model.hpp"
 #include "oracle/oracle.hpp"
+#include "oracle/uring_model.hpp"
 
 namespace ringside {
 
@@ -22,6 +23,11 @@ struct Oracle::Impl {
   Profile profile;
   model::FdModel fds;
   model::EpollModel epoll;
+  model::UringModel uring;
+  // Race steps: outcomes over all trials (keyed "outcome", or "line N: outcome" when a
+  // scenario has several race steps), and branches that were never reached.
+  std::map<std::string, uint64_t> histogram;
+  std::vector<std::string> race_warnings;
   // Predictions for `later` steps, checked at join.
   std::map<uint32_t, RetSet> later_expect;
   std::map<uint32_t, RuleId> later_rule;
@@ -78,6 +84,24 @@ struct Oracle::Impl {
   // Family 2/3: readiness.
   Check epoll_ctl(size_t i, const Step& s, const Observation& obs, int op);
   Check poll(size_t i, const Step& s, const Observation& obs, bool select);
+  // io_uring (uring_oracle.cpp): rings, requests, CQEs, and the hooks that keep read(2)
+  // and write(2) on the same channels and files consistent with requests in flight.
+  Check uring_step(size_t i, const Step& s, const Observation& obs);
+  Check uring_queue(size_t i, const Step& s, const Observation& obs);
+  Check uring_submit(size_t i, const Step& s, const Observation& obs);
+  Check uring_reap(size_t i, const Step& s, const Observation& obs);
+  Check uring_cqe(size_t i, model::Req& r, const Completion& c, std::string_view data);
+  Check uring_cqe_effects(size_t i, model::Req& r, int64_t res, std::string_view data);
+  Check uring_settled(size_t i, model::RingModel& ring, const Observation& obs, int64_t timeout_ms, int64_t min, int64_t max);
+  Check uring_cancel_counts(size_t i);
+  void uring_close(ResId r);
+  void uring_before_absorb();
+  bool uring_busy(Desc& d, bool reading);
+  Check file_read(size_t i, Desc& d, const Observation& obs, uint64_t n);
+  void file_write(DescId d, uint64_t n);
+  // Races (uring_race.cpp) and wait_ready through the via paths (uring_via.cpp).
+  Check race(size_t i, const Step& s, const Observation& obs);
+  Check wait_ready(size_t i, const Step& s, const Observation& obs);
 };
 
 }  // namespace ringside

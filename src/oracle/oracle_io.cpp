@@ -215,6 +215,8 @@ Check Oracle::Impl::write(size_t i, const Step& s, const Observation& obs) {
   RuleId rule;
   RetSet allowed = write_expect(d, n, rule);
   if (Check e = expect(i, rule, allowed, obs.ret)) return e;
+  uring_busy(d, false);
+  if (d.kind == ResKind::File && obs.ret > 0) file_write(id, static_cast<uint64_t>(obs.ret));
   if (obs.ret > 0 && d.peer != kNone && fds.desc(d.peer).release_soon) {
     // The peer is being closed by a `later` step: whether it closes before or after
     // these bytes arrive decides between FIN and reset. The model stops following.
@@ -264,7 +266,6 @@ Check Oracle::Impl::read(size_t i, const Step& s, const Observation& obs) {
   Desc& d = fds.desc(id);
   if (d.chaos) return std::nullopt;
   const uint64_t n = static_cast<uint64_t>(s.param(0));
-  const int64_t all = static_cast<int64_t>(n);
   switch (d.kind) {
     case ResKind::EventFd: {
       if (n < 8) return expect(i, RuleId::EventfdRead, RetSet::err(EINVAL), obs.ret);
@@ -292,16 +293,12 @@ Check Oracle::Impl::read(size_t i, const Step& s, const Observation& obs) {
       fds.wakes().push_back({id, ev::Out, Level::Yes, RuleId::EtEdge});
       return std::nullopt;
     }
-    case ResKind::File: {
-      int64_t left = d.pos < d.size ? static_cast<int64_t>(d.size - d.pos) : 0;
-      if (Check e = expect(i, RuleId::FileRw, RetSet::of({std::min(all, left)}), obs.ret)) return e;
-      if (Check e = check_data(i, d, obs, d.pos)) return e;
-      d.pos += static_cast<uint64_t>(obs.ret);
-      return std::nullopt;
-    }
+    case ResKind::File:
+      return file_read(i, d, obs, n);
     default:
       break;
   }
+  if (uring_busy(d, true)) return std::nullopt;
   // Streams, datagrams, pipes.
   if (d.kind == ResKind::UnixDgram && d.rx == kNone) {
     // An unconnected datagram socket: nothing can arrive (it has no address to send to).
@@ -380,6 +377,7 @@ Check Oracle::Impl::drain(size_t i, const Step& s, const Observation& obs) {
   Desc& d = fds.desc(id);
   if (d.chaos) return std::nullopt;
   const uint64_t chunk = static_cast<uint64_t>(s.param(0));
+  if (uring_busy(d, true)) return std::nullopt;
   if (d.kind == ResKind::EventFd) {
     // obs.ret: sum of the values read; obs.value: the final result.
     uint64_t lo = d.count, hi = d.count + d.count_soon;
@@ -463,6 +461,7 @@ Check Oracle::Impl::fill(size_t i, const Step& s, const Observation& obs) {
   Desc& d = fds.desc(id);
   if (d.chaos) return std::nullopt;
   if (d.kind == ResKind::EventFd) return violation(i, RuleId::Errno, "no fill on an eventfd", "fill");
+  uring_busy(d, false);
   RuleId rule;
   // Each write of a fill is nonblocking (MSG_DONTWAIT or O_NONBLOCK for the step).
   Desc nb = d;

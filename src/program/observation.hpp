@@ -32,14 +32,26 @@ struct HelperResult {
   bool operator==(const HelperResult&) const = default;
 };
 
+// One mini-trial of a race step: the knob cell it ran in and what the kernel said.
+// CQE user_data is the request's role in the trial (see uring_race.hpp).
+struct RaceTrial {
+  uint32_t knobs = 0;             // the knob cell (engine-defined bits, for the report)
+  std::vector<Completion> cqes;   // every CQE of the trial, in CQ order
+  std::string data;               // bytes the trial's reads returned, in CQE order
+  int64_t leftover = 0;           // bytes still queued after the trial (drained by the engine)
+  bool operator==(const RaceTrial&) const = default;
+};
+
 struct Observation {
   int64_t ret = 0;                    // >= 0: result; < 0: -errno
   int64_t value = 0;                  // op-specific (SO_ERROR value, peer resource, eventfd count...)
   std::vector<int> fds;               // fds created by the step (for fd-number keyed rules)
   std::vector<ReadyEvent> events;     // epoll_wait / poll / select
   std::vector<Completion> cqes;       // io_uring completions reaped by the step
+  std::vector<RaceTrial> trials;      // race steps: one entry per trial
   std::vector<HelperResult> helpers;  // join
-  std::string data;                   // bytes read (content checks)
+  std::string data;                   // bytes read (content checks); reap: the payloads of
+                                      // read CQEs with res > 0, concatenated in CQE order
   bool deadline_hit = false;          // a blocking call was interrupted by the step deadline
   uint64_t elapsed_ns = 0;
   std::optional<WrapperObservation> wrapper;  // readiness-wrapper steps (family 7)

@@ -44,7 +44,8 @@ KindSet all_kinds() { return (KindSet{1} << kKindCount) - 1; }
 KindSet group(std::string_view g) {
   auto b = [](ResKind k) { return kind_bit(k); };
   using K = ResKind;
-  if (g == "any") return all_kinds();
+  // `any` means any file descriptor: a request is not one.
+  if (g == "any") return all_kinds() & ~b(K::Request);
   if (g == "readable")
     return b(K::Tcp) | b(K::UnixStream) | b(K::UnixDgram) | b(K::PipeRead) | b(K::EventFd) | b(K::File);
   if (g == "writable")

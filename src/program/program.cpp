@@ -24,6 +24,7 @@ bool is_inet(ResKind k) { return k == ResKind::Tcp || k == ResKind::TcpListener 
 }  // namespace
 
 bool may_run_later(Op op) { return op == Op::Write || op == Op::Shutdown || op == Op::Close; }
+std::string check_uring_step(const Program& p, const Step& s);  // uring_checks.cpp
 
 std::optional<ResKind> output_kind(const Program& p, const Step& s, size_t idx) {
   const OpSpec& spec = s.spec();
@@ -121,7 +122,7 @@ std::string ProgramChecker::check_step(const Program& p, const Step& s) const {
       if (s.param(0) < 0 || s.param(0) > int64_t{0xffffffff}) return "init must be between 0 and 4294967295";
       break;
     default:
-      break;
+      return check_uring_step(p, s);
   }
   return {};
 }

@@ -57,7 +57,7 @@ class HumanReporter : public Reporter {
     if (r.verdict == Verdict::Skip || r.verdict == Verdict::Error) out_ << "  " << r.reason;
     out_ << "\n";
     for (const auto& w : r.warnings) out_ << "      warning: " << w << "\n";
-    if (!r.histogram.empty() && verbose_) {
+    if (!r.histogram.empty()) {
       out_ << "      outcomes:";
       for (const auto& [k, v] : r.histogram) out_ << " " << k << "=" << v;
       out_ << "\n";

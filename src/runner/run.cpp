@@ -64,6 +64,7 @@ void record_violation(ScenarioResult& r, const Program& p, const Violation& v, c
 ScenarioResult run_in_process(const Program& p, const RunOptions& o, Engine& engine, const TraceSink& sink) {
   ScenarioResult r;
   r.name = p.name;
+  r.via = p.via.empty() ? "" : p.via.front();
   r.purpose = p.purpose;
   r.tags = p.tags;
   auto t0 = std::chrono::steady_clock::now();
@@ -133,6 +134,9 @@ ScenarioResult run_in_process(const Program& p, const RunOptions& o, Engine& eng
       }
     if (o.record)
       for (RuleId id : oracle.rules_exercised()) r.rules.emplace_back(rule(id).id);
+    r.histogram = oracle.race_histogram();
+    if (!failed)
+      for (auto& w : oracle.race_warnings()) r.warnings.push_back(std::move(w));
   } catch (const Unsupported& e) {
     engine.finish();
     r.verdict = Verdict::Skip;

@@ -1,13 +1,56 @@
 #include "runner/trace.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <map>
 
 #include "oracle/expect.hpp"
 #include "oracle/readiness.hpp"
 #include "program/script.hpp"
+#include "program/uring_ids.hpp"
 
 namespace ringside {
 namespace {
+
+// A CQE's request as the script names it: its resource, or "@LINE" of its queuing step.
+std::string cqe_name(const Program& p, uint64_t user_data) {
+  if (user_data == 0 || user_data > p.steps.size()) return "ud " + std::to_string(user_data);
+  const Step& q = p.steps[uring::step_of_user_data(user_data)];
+  if (!q.outs.empty()) return p.res(q.outs[0]).name;
+  return "@" + std::to_string(q.loc.line ? q.loc.line : uring::step_of_user_data(user_data) + 1);
+}
+
+bool is_queue_op(Op op) {
+  switch (op) {
+    case Op::UringNop:
+    case Op::UringRead:
+    case Op::UringWrite:
+    case Op::UringRecv:
+    case Op::UringSend:
+    case Op::UringPoll:
+    case Op::UringPollRemove:
+    case Op::UringTimeout:
+    case Op::UringTimeoutRemove:
+    case Op::UringLinkTimeout:
+    case Op::UringCancel:
+    case Op::UringCancelFd:
+    case Op::UringCancelAny:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_race_op(Op op) {
+  return op == Op::RaceCancel || op == Op::RacePollRemove || op == Op::RaceLinkTimeout || op == Op::RaceTimeoutRemove ||
+         op == Op::RaceCancelFd;
+}
+
+std::string cqe_text(const Program& p, const Completion& c) {
+  std::string out = cqe_name(p, c.user_data) + ": " + result_text(c.res);
+  if (c.flags & 0x2) out += " more";
+  return out;
+}
 
 // Stable across runs that behaved alike. How many items a consume gets, which step
 // sees the end, and whether close still had reads to cancel all depend on timing (the
@@ -28,7 +71,40 @@ std::string format_observation(const Program& p, const Step& s, const Observatio
     else if (o.ret != 0) out += result_text(o.ret) + " ";
     return out + format_wrapper_observation(p, o);
   }
+  if (is_queue_op(s.op) && o.ret == 0) return out + "queued";
   switch (s.op) {
+    case Op::Reap: {
+      out += std::to_string(o.ret) + " [";
+      for (size_t k = 0; k < o.cqes.size(); ++k) out += (k ? ", " : "") + cqe_text(p, o.cqes[k]);
+      out += "]";
+      if (o.value < 0) out += " then " + result_text(o.value);
+      return out;
+    }
+    case Op::RingNew:
+      if (o.ret < 0) break;
+      return out + "fd " + std::to_string(o.ret) + " (sq " + std::to_string(o.value & 0xffffffff) + ", cq " +
+             std::to_string(o.value >> 32) + ")";
+    case Op::RaceCancel:
+    case Op::RacePollRemove:
+    case Op::RaceLinkTimeout:
+    case Op::RaceTimeoutRemove:
+    case Op::RaceCancelFd: {
+      // Per knob cell: trials whose (first) target ended by itself / was cut short, and
+      // the cells where both happened, i.e. where the race itself was run.
+      std::map<uint32_t, std::pair<int, int>> cells;
+      for (const auto& t : o.trials)
+        for (const auto& c : t.cqes)
+          if (c.user_data == uring::kRaceTarget) (c.res == -ECANCELED || c.res == -EINTR ? cells[t.knobs].second : cells[t.knobs].first)++;
+      out += std::to_string(o.trials.size()) + " trials; cells with both ends:";
+      int mixed = 0;
+      for (const auto& [k, v] : cells)
+        if (v.first && v.second) {
+          out += " " + uring::KnobCell::decode(k).text() + " (" + std::to_string(v.first) + "/" + std::to_string(v.second) + ")";
+          ++mixed;
+        }
+      return mixed ? out : out + " none";
+    }
+    case Op::WaitReady:
     case Op::EpollWait: {
       out += std::to_string(o.ret) + " [";
       for (size_t k = 0; k < o.events.size(); ++k) {
@@ -88,7 +164,21 @@ std::string outcome_class(const Program& p, const Step& s, const Observation& o)
     if (o.ret == 0) return std::string("0");
     return std::string(o.ret >= want ? "all" : "part");
   };
+  if (is_queue_op(s.op)) return result_text(o.ret);
+  if (is_race_op(s.op)) return "trials";
   switch (s.op) {
+    case Op::Reap: {
+      std::vector<std::string> parts;
+      for (const auto& c : o.cqes) {
+        std::string cls = c.res < 0 ? result_text(c.res) : c.res == 0 ? "0" : "ok";
+        parts.push_back(cqe_name(p, c.user_data) + ":" + cls + ((c.flags & 0x2) ? "+" : ""));
+      }
+      std::sort(parts.begin(), parts.end());
+      std::string out = "[";
+      for (size_t k = 0; k < parts.size(); ++k) out += (k ? " " : "") + parts[k];
+      return out + "]" + (o.value < 0 ? result_text(o.value) : "");
+    }
+    case Op::WaitReady:
     case Op::EpollWait:
     case Op::Poll:
     case Op::Select: {
@@ -96,7 +186,8 @@ std::string outcome_class(const Program& p, const Step& s, const Observation& o)
       std::vector<std::string> parts;
       for (size_t k = 0; k < o.events.size(); ++k) {
         const auto& e = o.events[k];
-        std::string name = s.op == Op::EpollWait ? (e.ref < p.resources.size() ? p.res(static_cast<ResId>(e.ref)).name : "?")
+        std::string name = s.op == Op::EpollWait || s.op == Op::WaitReady
+                               ? (e.ref < p.resources.size() ? p.res(static_cast<ResId>(e.ref)).name : "?")
                                                  : (k < s.ins.size() ? p.res(s.ins[k]).name : "?");
         parts.push_back(name + ":" + ev::text(e.mask));
       }

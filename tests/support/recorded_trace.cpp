@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -9,6 +10,7 @@
 #include "oracle/readiness.hpp"
 #include "program/pattern.hpp"
 #include "program/script.hpp"
+#include "program/uring_ids.hpp"
 
 namespace ringside::test {
 namespace {
@@ -58,6 +60,62 @@ ResId resource(const Program& p, const std::string& name, const std::string& whe
   for (size_t i = 0; i < p.resources.size(); ++i)
     if (p.resources[i].name == name) return static_cast<ResId>(i);
   throw std::runtime_error(where + ": unknown resource '" + name + "'");
+}
+
+// A CQE result: a number, an errno name, or a poll mask such as IN|OUT.
+int64_t cqe_result(const std::string& t, const std::string& where) {
+  if (!t.empty() && std::isupper(static_cast<unsigned char>(t[0]))) {
+    try {
+      return mask_value(t, where);
+    } catch (const std::runtime_error&) {
+    }
+  }
+  return number_or_errno(t, where);
+}
+
+// Items of a "{...}" or "<...>" list, split at commas.
+std::vector<std::string> items(const std::string& inner) {
+  std::vector<std::string> out;
+  std::stringstream ss(inner);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    item = trim(item);
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+// One CQE: "KEY RES [more] [STREAM:OFF] [left=N]". `user_data` maps KEY; data bytes go
+// to `data`, left= to `left`.
+Completion parse_cqe(const Program& p, const std::string& item, const std::string& where,
+                     const std::function<uint64_t(const std::string&)>& user_data, std::string& data, int64_t* left) {
+  std::stringstream ss(item);
+  std::string key, res, w;
+  ss >> key >> res;
+  if (res.empty()) throw std::runtime_error(where + ": expected 'NAME RESULT' in '" + item + "'");
+  Completion c;
+  c.user_data = user_data(key);
+  c.res = static_cast<int32_t>(cqe_result(res, where));
+  int64_t own = 0;  // data bytes given for this CQE so far
+  while (ss >> w) {
+    if (w == "more") {
+      c.flags |= 0x2;
+    } else if (w.rfind("left=", 0) == 0 && left) {
+      *left = std::stoll(w.substr(5));
+    } else if (auto colon = w.find(':'); colon != std::string::npos) {
+      // STREAM:OFF (the rest of the result's bytes) or STREAM:OFF+LEN.
+      ResId src = resource(p, w.substr(0, colon), where);
+      std::string rest = w.substr(colon + 1);
+      auto plus = rest.find('+');
+      uint64_t off = std::stoull(rest.substr(0, plus));
+      int64_t len = plus == std::string::npos ? c.res - own : std::stoll(rest.substr(plus + 1));
+      for (int64_t k = 0; k < len; ++k) data.push_back(static_cast<char>(pattern_byte(src, off + static_cast<uint64_t>(k))));
+      own += len;
+    } else {
+      throw std::runtime_error(where + ": unexpected '" + w + "' in a CQE");
+    }
+  }
+  return c;
 }
 
 // The pattern stream of the file a wrapper reads (through dups, the creating file's).
@@ -154,6 +212,62 @@ RecordedTrace parse_recorded_trace(const std::string& text, const std::string& f
       t.observations.push_back(std::move(o));
       continue;
     }
+    // io_uring CQEs of a reap (or wait_ready through uring-poll).
+    if (auto lb = rest.find('{'); lb != std::string::npos) {
+      auto rb = rest.find('}', lb);
+      if (rb == std::string::npos) throw std::runtime_error(where + ": missing '}'");
+      std::string inner = rest.substr(lb + 1, rb - lb - 1);
+      rest = rest.substr(0, lb) + rest.substr(rb + 1);
+      auto ud = [&](const std::string& key) -> uint64_t {
+        if (key.rfind("ud=", 0) == 0) return std::stoull(key.substr(3));
+        if (key.rfind("poll:", 0) == 0) return uring::kViaPoll + std::stoull(key.substr(5));
+        if (key.rfind("remove:", 0) == 0) return uring::kViaRemove + std::stoull(key.substr(7));
+        if (key[0] == '@') {
+          uint32_t line_of = static_cast<uint32_t>(std::stoul(key.substr(1)));
+          for (size_t k = 0; k < t.program.steps.size(); ++k)
+            if (t.program.steps[k].loc.line == line_of) return uring::user_data_of_step(k);
+          throw std::runtime_error(where + ": no step at line " + key.substr(1));
+        }
+        return uring::user_data_of_step(t.program.res(resource(t.program, key, where)).created_by);
+      };
+      for (const auto& item : items(inner)) o.cqes.push_back(parse_cqe(t.program, item, where, ud, o.data, nullptr));
+      o.ret = static_cast<int64_t>(o.cqes.size());
+    }
+    // Race trials.
+    for (auto lb = rest.find('<'); lb != std::string::npos; lb = rest.find('<')) {
+      auto rb = rest.find('>', lb);
+      if (rb == std::string::npos) throw std::runtime_error(where + ": missing '>'");
+      std::string inner = rest.substr(lb + 1, rb - lb - 1);
+      rest = rest.substr(0, lb) + rest.substr(rb + 1);
+      auto role = [&](const std::string& key) -> uint64_t {
+        if (key == "cancel") return uring::kRaceCanceller;
+        if (key == "timeout") return uring::kRaceTimeout;
+        if (key == "cleanup") return uring::kRaceCleanup;
+        if (key.rfind("target", 0) == 0) return uring::kRaceTarget + (key.size() > 6 ? std::stoull(key.substr(6)) : 0);
+        throw std::runtime_error(where + ": unknown race role '" + key + "'");
+      };
+      RaceTrial tr;
+      for (const auto& item : items(inner)) {
+        std::string it = item;
+        if (it.rfind("left=", 0) == 0) {
+          tr.leftover = std::stoll(it.substr(5));
+          continue;
+        }
+        // The trial's knob cell: async, helper, batch, delay=US.
+        if (it == "async" || it == "helper" || it == "batch" || it.rfind("delay=", 0) == 0) {
+          auto cell = uring::KnobCell::decode(tr.knobs);
+          if (it == "async") cell.async = true;
+          else if (it == "helper") cell.helper = true;
+          else if (it == "batch") cell.batch = true;
+          else cell.delay_us = static_cast<uint32_t>(std::stoul(it.substr(6)));
+          tr.knobs = cell.encode();
+          continue;
+        }
+        tr.cqes.push_back(parse_cqe(t.program, it, where, role, tr.data, &tr.leftover));
+      }
+      o.trials.push_back(std::move(tr));
+      o.ret = static_cast<int64_t>(o.trials.size());
+    }
     // Events list.
     if (auto lb = rest.find('['); lb != std::string::npos) {
       auto rb = rest.find(']', lb);
@@ -171,7 +285,7 @@ RecordedTrace parse_recorded_trace(const std::string& text, const std::string& f
         std::string name = trim(item.substr(0, colon));
         uint32_t m = mask_value(trim(item.substr(colon + 1)), where);
         ResId r = resource(t.program, name, where);
-        if (s.op == Op::EpollWait) {
+        if (s.op == Op::EpollWait || s.op == Op::WaitReady) {
           o.events.push_back({r, m});
         } else {
           size_t k = 0;
@@ -182,6 +296,14 @@ RecordedTrace parse_recorded_trace(const std::string& text, const std::string& f
         if (m) ++nonzero;
       }
       o.ret = s.op == Op::EpollWait ? static_cast<int64_t>(o.events.size()) : nonzero;
+      if (s.op == Op::WaitReady) {
+        // Reports of the readiness path; only non-zero masks are reports.
+        std::vector<ReadyEvent> kept;
+        for (const auto& e : o.events)
+          if (e.mask) kept.push_back(e);
+        o.events = kept;
+        o.ret = static_cast<int64_t>(kept.size());
+      }
     }
     std::stringstream ws(rest);
     std::string w;

@@ -12,6 +12,17 @@
 // value= (number, errno name or, for accept, peer=NAME), end= (fill/drain's final
 // result), data=NAME:OFFSET (the bytes of NAME's stream from OFFSET, as many as the
 // result), helper=STEP:RESULT (join; STEP is the script line), deadline.
+//
+// io_uring: "{NAME RES, ...}" lists a reap's CQEs in CQ order. NAME is a request's
+// resource, "@LINE" for the request queued at that script line, "ud=N" for a raw
+// user_data, or "poll:K"/"remove:K" for wait_ready's POLL_ADD/POLL_REMOVE of operand K
+// (uring-poll). RES is a number, an errno name or a poll mask; "more" sets F_MORE;
+// "STREAM:OFF" gives a read's bytes (RES of them). The reap's count is the number of
+// CQEs; end=ETIME says the wait timed out. A race step lists its trials as
+// "<ROLE RES ..., ... left=N>", roles target (target1.. for more), cancel, timeout,
+// cleanup; left= the bytes the engine drained after the trial; the words async, helper,
+// batch and delay=US give the trial's knob cell.
+//
 // Readiness-wrapper steps use the wrapper's text form (program/wrapper_steps.hpp):
 //   consume w all -> data@0+4096:r1 data@4096+4096:r0 would_block:r0 | R=0 inflight=4
 // with "fd N" first for `wrapper`, an optional result first otherwise (it overrides the

@@ -1,0 +1,171 @@
+#include "engine/uring_ring.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+
+#include "engine/deadline.hpp"
+#include "engine/errors.hpp"
+
+namespace ringside {
+namespace {
+
+constexpr uint64_t kResetUserData = ~uint64_t{0} - 1;
+
+
+bool is_final(const io_uring_cqe* c) { return !(c->flags & IORING_CQE_F_MORE); }
+
+// Memory the kernel may still use after its ring is gone: kept (reachable) for the life
+// of the process rather than freed.
+void keep_forever(std::unique_ptr<UringIo> io) {
+  static std::mutex mu;
+  static std::vector<std::unique_ptr<UringIo>> kept;
+  std::lock_guard<std::mutex> l(mu);
+  kept.push_back(std::move(io));
+}
+
+}  // namespace
+
+UringRing::UringRing(unsigned entries, unsigned cq) : req_entries_(entries), req_cq_(cq) {
+  io_uring_params p{};
+  p.flags = IORING_SETUP_SUBMIT_ALL;
+  if (cq) {
+    p.flags |= IORING_SETUP_CQSIZE;
+    p.cq_entries = cq;
+  }
+  int rc = io_uring_queue_init_params(entries, &ring_, &p);
+  if (rc == -EINVAL) throw Unsupported("io_uring_setup: EINVAL (IORING_SETUP_SUBMIT_ALL needs Linux 5.18)");
+  if (rc == -ENOSYS || rc == -EPERM) throw Unsupported(std::string("io_uring_setup: ") + strerrorname_np(-rc));
+  if (rc < 0) throw EnvironmentError(std::string("io_uring_setup: ") + std::strerror(-rc));
+  sq_entries_ = p.sq_entries;
+  cq_entries_ = p.cq_entries;
+}
+
+UringRing::~UringRing() {
+  // The kernel tears a ring down asynchronously: first cancel and wait for what is in
+  // flight, so no request writes memory we free.
+  if (!stuck_ && !inflight_.empty()) reset(monotonic_ns() + 1'000'000'000);
+  io_uring_queue_exit(&ring_);
+  // Memory a request may still use stays allocated for the life of the process: requests
+  // a reset could not finish, and CQE_SKIP_SUCCESS requests, whose end leaves no sign.
+  if (stuck_)
+    for (auto& [ud, io] : inflight_) keep_forever(std::move(io));
+  for (auto& io : leaked_) keep_forever(std::move(io));
+}
+
+void UringRing::queue(UringSqe sqe) {
+  if (sqe.flags & IOSQE_CQE_SKIP_SUCCESS) reusable_ = false;
+  queued_.push_back(std::move(sqe));
+}
+
+int64_t UringRing::submit(unsigned batch) {
+  const unsigned per = batch ? std::min(batch, sq_entries_) : sq_entries_;
+  int64_t total = 0;
+  size_t next = 0;
+  while (next < queued_.size()) {
+    size_t n = std::min<size_t>(per, queued_.size() - next);
+    for (size_t k = 0; k < n; ++k) {
+      UringSqe& q = queued_[next + k];
+      io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+      if (!sqe) throw std::logic_error("io_uring: no free SQE after a full submit");
+      if (!q.io) q.io = std::make_unique<UringIo>();
+      q.prep(sqe, *q.io);
+      sqe->user_data = q.user_data;
+      sqe->flags |= q.flags;
+      // A request without a CQE on success leaves no sign of its end: keep its memory.
+      if (q.flags & IOSQE_CQE_SKIP_SUCCESS) leaked_.push_back(std::move(q.io));
+      else inflight_[q.user_data] = std::move(q.io);
+    }
+    next += n;
+    int rc;
+    while ((rc = io_uring_submit(&ring_)) == -EINTR) {
+    }
+    if (rc < 0) {
+      queued_.erase(queued_.begin(), queued_.begin() + static_cast<std::ptrdiff_t>(next));
+      return rc;
+    }
+    total += rc;
+  }
+  queued_.clear();
+  return total;
+}
+
+int UringRing::take(unsigned min, unsigned max, int64_t deadline_ns, std::vector<Completion>& out, std::string* data) {
+  unsigned got = 0;
+  while (true) {
+    io_uring_cqe* cqe = nullptr;
+    // io_uring_peek_cqe enters the kernel to flush overflowed CQEs when the ring says so.
+    while (got < max && io_uring_peek_cqe(&ring_, &cqe) == 0 && cqe) {
+      out.push_back({cqe->user_data, cqe->res, cqe->flags});
+      auto it = inflight_.find(cqe->user_data);
+      if (it != inflight_.end()) {
+        UringIo& io = *it->second;
+        if (data && io.returns_data && cqe->res > 0)
+          data->append(reinterpret_cast<const char*>(io.buf.data()),
+                       std::min<size_t>(static_cast<size_t>(cqe->res), io.buf.size()));
+        if (is_final(cqe)) inflight_.erase(it);
+      }
+      io_uring_cqe_seen(&ring_, cqe);
+      ++got;
+    }
+    if (got >= min || got >= max) return 0;
+    int64_t left = deadline_ns - monotonic_ns();
+    if (left <= 0) return -ETIME;
+    __kernel_timespec ts{left / 1'000'000'000, left % 1'000'000'000};
+    int rc = io_uring_wait_cqe_timeout(&ring_, &cqe, &ts);
+    if (rc == -ETIME) return -ETIME;
+    if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) return rc;
+  }
+}
+
+bool UringRing::reset(int64_t deadline_ns) {
+  queued_.clear();
+  if (stuck_) return false;
+  std::vector<Completion> sink;
+  if (!inflight_.empty() || !leaked_.empty()) {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+    if (!sqe) {
+      stuck_ = true;
+      return false;
+    }
+    io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
+    sqe->user_data = kResetUserData;
+    inflight_[kResetUserData] = std::make_unique<UringIo>();
+    int rc;
+    while ((rc = io_uring_submit(&ring_)) == -EINTR) {
+    }
+    if (rc < 0) {
+      stuck_ = true;
+      return false;
+    }
+    while (!inflight_.empty()) {
+      int r = take(1, 4096, deadline_ns, sink, nullptr);
+      if (r < 0) break;
+    }
+  }
+  take(0, 1u << 30, 0, sink, nullptr);  // whatever else is there
+  if (!inflight_.empty()) {
+    stuck_ = true;
+    reusable_ = false;
+    return false;
+  }
+  return true;
+}
+
+std::unique_ptr<UringRing> UringPool::take(unsigned entries, unsigned cq) {
+  for (auto it = rings_.begin(); it != rings_.end(); ++it)
+    if ((*it)->requested_entries() == entries && (*it)->requested_cq() == cq) {
+      auto r = std::move(*it);
+      rings_.erase(it);
+      return r;
+    }
+  return nullptr;
+}
+
+void UringPool::give(std::unique_ptr<UringRing> r, int64_t deadline_ns) {
+  if (!r->reset(deadline_ns) || !r->reusable()) return;  // destroyed here
+  if (rings_.size() >= kUringPoolMax) rings_.erase(rings_.begin());
+  rings_.push_back(std::move(r));
+}
+
+}  // namespace ringside

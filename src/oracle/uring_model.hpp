@@ -1,0 +1,115 @@
+// The oracle's model of io_uring: one state machine per request (queued, in flight,
+// done), the chains and drains that order them, and per ring what it was set up with.
+// Requests act on the FdModel's descriptions and channels, the same ones read(2) and
+// write(2) use: one model of the data, two interfaces.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "oracle/fd_model.hpp"
+#include "oracle/readiness.hpp"
+
+namespace ringside::model {
+
+inline constexpr uint32_t kNoReq = ~0u;
+
+enum class ReqState : uint8_t { Queued, InFlight, Done };
+
+// IOSQE_* values (the oracle includes no kernel headers).
+namespace sqe {
+inline constexpr uint32_t Drain = 0x02, Link = 0x04, Hardlink = 0x08, Async = 0x10, SkipSuccess = 0x40;
+}
+inline constexpr uint32_t kCqeMore = 0x2;  // IORING_CQE_F_MORE
+
+struct Req {
+  uint32_t id = kNoReq;
+  uint32_t step = 0;  // queuing step; user_data = step + 1
+  Op op{};
+  uint32_t ring = 0;
+  ResId fd_res = 0;         // the fd operand, if the opcode has one
+  DescId desc = kNone;      // its description
+  uint32_t flags = 0;       // IOSQE_*
+  uint64_t n = 0;
+  int64_t off = -1;
+  bool waitall = false, multishot = false, all = false;
+  uint32_t events = 0;
+  int64_t t_us = 0;
+  uint64_t count = 0;
+  uint32_t target = kNoReq;  // cancel / poll_remove / timeout_remove: the request named; link timeout: the guarded one
+
+  ReqState state = ReqState::Queued;
+  uint64_t submit_tick = 0, done_tick = 0;
+  uint32_t batch = 0;       // io_uring_enter call that submitted it
+  uint32_t prev = kNoReq;   // previous chain member: it ends before this one starts
+  uint32_t next = kNoReq;
+  uint32_t ltimeout = kNoReq;  // the LINK_TIMEOUT guarding this request
+  bool drain = false;       // effective IOSQE_IO_DRAIN (set on a chain's head)
+  bool dangling = false;    // head of a chain left open at the end of its submit call
+  bool eopnotsupp = false;  // drain on a ring that saw CQE_SKIP_SUCCESS (Linux fails it)
+  bool badf = false;        // its fd was closed before submission
+  bool invalid = false;     // a LINK_TIMEOUT with nothing to guard: -EINVAL
+  bool loose = false;       // result not checked (the model lost track of what it acts on)
+
+  uint32_t cqes = 0;        // CQEs seen (a multishot poll posts several)
+  int64_t res = 0;          // final result
+  bool failed = false;      // ended with a chain-breaking result
+  bool cancelled = false;   // ended -ECANCELED or -EINTR
+  bool silent = false;      // ended without a CQE (skip success, or a broken chain's omitted CQE)
+  bool must_cancel = false;       // a canceller said 0: it ends -ECANCELED/-EINTR
+  RuleId must_cancel_rule = RuleId::UringCancelConsistent;  // the canceller's rule
+  bool must_not_cancel = false;   // a canceller said -ENOENT and nothing else may cancel it
+  uint64_t cqes_after = 0;  // count timeouts: CQEs seen since submission
+
+  // Streams: where its bytes start (writes) and whether its effect is applied.
+  uint32_t file_writer = ~0u;
+  // Polls: readiness while armed (since submission or the last CQE), and wakeups since.
+  std::vector<ReadySet> states;
+  bool woken = false;
+
+  bool is(Op o) const { return op == o; }
+  bool pending() const { return state != ReqState::Done; }
+};
+
+struct RingModel {
+  DescId desc = kNone;
+  ResId res = 0;
+  unsigned sq = 0, cq = 0;
+  bool open = true;
+  bool skip_used = false;   // a request with CQE_SKIP_SUCCESS was submitted
+  bool chaos = false;       // a submission failed: CQEs are no longer checked
+  bool multishot_used = false;  // drains count CQEs; multishot requests make that inexact
+  uint32_t max_in_flight = 0;   // CQE-posting requests in flight at once (overflow when > cq)
+  std::vector<uint32_t> queued;  // in SQ order
+  bool overflow_possible() const { return max_in_flight > cq; }
+};
+
+struct UringModel {
+  std::vector<Req> reqs;
+  std::vector<RingModel> rings;
+  std::map<DescId, uint32_t> ring_of;     // ring description -> ring index
+  std::map<size_t, uint32_t> by_step;     // queuing step -> request
+  // wait_ready through epoll: a virtual epoll instance per operand set, as the engine keeps.
+  struct ViaEpoll {
+    DescId ep = kNone;
+    std::vector<uint32_t> events;
+  };
+  std::map<std::vector<ResId>, ViaEpoll> via_epolls;
+  uint64_t ticks = 1;
+  uint32_t batches = 0;
+
+  uint64_t tick() { return ++ticks; }
+  Req* by_user_data(uint64_t ud) {
+    if (ud == 0) return nullptr;
+    auto it = by_step.find(static_cast<size_t>(ud - 1));
+    return it == by_step.end() ? nullptr : &reqs[it->second];
+  }
+  uint32_t in_flight(uint32_t ring) const {
+    uint32_t k = 0;
+    for (const auto& r : reqs)
+      if (r.ring == ring && r.state == ReqState::InFlight) ++k;
+    return k;
+  }
+};
+
+}  // namespace ringside::model

@@ -1,0 +1,978 @@
+// Families 4-6: io_uring requests, from queuing to their CQEs, checked against the
+// request state machines of uring_model.hpp. Requests act on the FdModel's channels and
+// file contents, which read(2) and write(2) share.
+#include <algorithm>
+
+#include "oracle/oracle_impl.hpp"
+#include "program/pattern.hpp"
+#include "program/uring_ids.hpp"
+
+namespace ringside {
+
+using model::kNoReq;
+using model::Req;
+using model::ReqState;
+using model::RingModel;
+namespace sqe = model::sqe;
+
+namespace {
+
+bool is_cancel(Op op) {
+  return op == Op::UringCancel || op == Op::UringCancelFd || op == Op::UringCancelAny || op == Op::UringPollRemove ||
+         op == Op::UringTimeoutRemove;
+}
+// A cancel that may match several requests (by fd, ANY, or ALL of a user_data)...
+bool multi(const Req& c) { return c.op == Op::UringCancelFd || c.op == Op::UringCancelAny || (c.op == Op::UringCancel && c.all); }
+// ...and of those, one that answers with a count (ALL or ANY) rather than 0/ENOENT/EALREADY.
+bool counts(const Req& c) { return c.op == Op::UringCancelAny || (multi(c) && c.all); }
+// How many requests a multi-match cancel says it cancelled (-1: it cannot tell, EALREADY).
+int64_t cancelled_count(const Req& c) {
+  if (counts(c)) return c.res;
+  return c.res == 0 ? 1 : c.res == -EALREADY ? -1 : 0;
+}
+// May the cancel run from io-wq (IOSQE_ASYNC, a link left dangling at the end of its
+// submission, after a predecessor, or drained: measured, a drained request is issued
+// from io-wq)? Linux then answers -EALREADY for an FD cancel
+// that matches nothing (measured on 6.18: it finds its own running work).
+bool may_run_in_iowq(const Req& c) {
+  return (c.flags & sqe::Async) || c.prev != kNoReq || c.dangling || c.drain ||
+         ((c.flags & (sqe::Link | sqe::Hardlink)) && c.next == kNoReq);
+}
+bool is_rw(Op op) { return op == Op::UringRead || op == Op::UringWrite || op == Op::UringRecv || op == Op::UringSend; }
+bool reads(Op op) { return op == Op::UringRead || op == Op::UringRecv; }
+bool cancelled_res(int64_t res) { return res == -ECANCELED || res == -EINTR; }
+
+// Submission order.
+bool before(const Req& a, const Req& b) { return a.submit_tick < b.submit_tick || (a.submit_tick == b.submit_tick && a.id < b.id); }
+
+unsigned pow2_at_least(unsigned v) {
+  unsigned p = 1;
+  while (p < v) p <<= 1;
+  return p;
+}
+
+// Did the request succeed, in the sense that decides CQE_SKIP_SUCCESS and chain breaking?
+bool success(const Req& r, int64_t res, ResKind fd_kind) {
+  switch (r.op) {
+    case Op::UringRead:
+    case Op::UringWrite:
+      return res == static_cast<int64_t>(fd_kind == ResKind::EventFd ? 8 : r.n);
+    case Op::UringRecv:
+    case Op::UringSend:
+      return r.waitall ? res == static_cast<int64_t>(r.n) : res >= 0;
+    case Op::UringPoll:
+      return res > 0;
+    case Op::UringTimeout:
+      return res == 0;
+    default:
+      return res >= 0;
+  }
+}
+
+std::string req_name(const Program& p, const Req& r) {
+  const Step& s = p.steps[r.step];
+  if (!s.outs.empty()) return "'" + p.res(s.outs[0]).name + "'";
+  return "the " + std::string(s.spec().name) + " of line " + std::to_string(s.loc.line ? s.loc.line : r.step + 1);
+}
+
+}  // namespace
+
+// ---- queuing and submission ----------------------------------------------------------
+
+Check Oracle::Impl::uring_step(size_t i, const Step& s, const Observation& obs) {
+  switch (s.op) {
+    case Op::RingNew: {
+      if (obs.ret < 0 || obs.fds.size() != 1) return violation(i, RuleId::Errno, "a new ring", result_text(obs.ret));
+      ResId res = s.outs[0];
+      DescId d = fds.create(ResKind::Ring, res, false);
+      fds.bind(res, d, obs.fds[0]);
+      RingModel rm;
+      rm.desc = d;
+      rm.res = res;
+      rm.sq = pow2_at_least(static_cast<unsigned>(s.param(0)));
+      rm.cq = s.param(1) ? pow2_at_least(static_cast<unsigned>(s.param(1))) : 2 * rm.sq;
+      uring.ring_of[d] = static_cast<uint32_t>(uring.rings.size());
+      uring.rings.push_back(rm);
+      return std::nullopt;
+    }
+    case Op::Submit:
+      return uring_submit(i, s, obs);
+    case Op::Reap:
+      return uring_reap(i, s, obs);
+    case Op::Close: {
+      // The ring's requests end with it, taking whatever they took: their resources are
+      // beyond the model from here.
+      RingModel& ring = uring.rings[uring.ring_of.at(id_of(s.ins[0]))];
+      for (Req& r : uring.reqs)
+        if (r.ring == uring.ring_of.at(id_of(s.ins[0])) && r.pending() && r.desc != kNone) fds.desc(r.desc).chaos = true;
+      ring.open = false;
+      return close(i, s, obs);
+    }
+    default:
+      return uring_queue(i, s, obs);
+  }
+}
+
+Check Oracle::Impl::uring_queue(size_t i, const Step& s, const Observation& obs) {
+  if (Check c = expect(i, RuleId::Errno, RetSet::of({0}), obs.ret)) return c;
+  const OpSpec& spec = s.spec();
+  auto param = [&](std::string_view n) { return s.param(spec.index(n)); };
+  auto has = [&](std::string_view n) {
+    return std::any_of(spec.params.begin(), spec.params.end(), [&](const ParamSpec& p) { return p.name == n; });
+  };
+  Req r;
+  r.id = static_cast<uint32_t>(uring.reqs.size());
+  r.step = static_cast<uint32_t>(i);
+  r.op = s.op;
+  r.ring = uring.ring_of.at(id_of(s.ins[0]));
+  r.flags = static_cast<uint32_t>(param("flags"));
+  if (is_rw(s.op) || s.op == Op::UringPoll || s.op == Op::UringCancelFd) {
+    r.fd_res = s.ins[1];
+    r.desc = id_of(s.ins[1]);
+  }
+  if (has("n")) r.n = static_cast<uint64_t>(param("n"));
+  if (has("off")) r.off = param("off");
+  if (has("waitall")) r.waitall = param("waitall") != 0;
+  if (has("multishot")) r.multishot = param("multishot") != 0;
+  if (has("all")) r.all = param("all") != 0;
+  if (has("events")) r.events = static_cast<uint32_t>(param("events"));
+  if (has("t")) r.t_us = param("t");
+  if (has("count")) r.count = static_cast<uint64_t>(param("count"));
+  if (s.op == Op::UringPollRemove || s.op == Op::UringTimeoutRemove || s.op == Op::UringCancel) {
+    auto it = uring.by_step.find(prog.res(s.ins[1]).created_by);
+    if (it != uring.by_step.end()) r.target = it->second;
+  }
+  uring.by_step[i] = r.id;
+  uring.rings[r.ring].queued.push_back(r.id);
+  uring.reqs.push_back(std::move(r));
+  return std::nullopt;
+}
+
+Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs) {
+  const uint32_t ri = uring.ring_of.at(id_of(s.ins[0]));
+  RingModel& ring = uring.rings[ri];
+  const auto queued = ring.queued;
+  ring.queued.clear();
+  RetSet allowed = RetSet::of({static_cast<int64_t>(queued.size())});
+  if (ring.overflow_possible()) allowed.add_err(EBUSY);  // "if it can't flush the overflown events"
+  if (!ring.chaos)
+    if (Check c = expect(i, RuleId::UringSubmitCount, allowed, obs.ret)) return c;
+  const uint64_t now = uring.tick();
+  if (obs.ret < 0 || ring.chaos) {
+    ring.chaos = true;
+    for (uint32_t id : queued) {
+      Req& r = uring.reqs[id];
+      r.state = ReqState::InFlight;
+      r.loose = true;
+      r.submit_tick = now;
+      if (r.desc != kNone) fds.desc(r.desc).chaos = true;
+    }
+    return std::nullopt;
+  }
+  const size_t per = std::min<size_t>(s.param(0) ? static_cast<size_t>(s.param(0)) : ring.sq, ring.sq);
+  bool link_open = false;
+  uint32_t prev_member = kNoReq, prev_sqe = kNoReq, head = kNoReq;
+  for (size_t k = 0; k < queued.size(); ++k) {
+    if (k % per == 0) {
+      // A chain ends with its submission: "even if the last SQE in a submission has this
+      // flag set, it will still terminate the current chain" (io_uring_enter(2)).
+      ++uring.batches;
+      link_open = false;
+      prev_member = prev_sqe = head = kNoReq;
+    }
+    Req& r = uring.reqs[queued[k]];
+    r.state = ReqState::InFlight;
+    r.submit_tick = now;
+    r.batch = uring.batches;
+    if (r.flags & sqe::SkipSuccess) ring.skip_used = true;
+    if (r.multishot) ring.multishot_used = true;
+    if (r.desc != kNone && fds.fdnum_of(r.fd_res) < 0) r.badf = true;
+    if (r.op == Op::UringLinkTimeout && prev_sqe != kNoReq) {
+      Req& g = uring.reqs[prev_sqe];
+      if ((g.flags & (sqe::Link | sqe::Hardlink)) && g.op != Op::UringLinkTimeout && g.ltimeout == kNoReq) {
+        // It guards the request before it; the chain goes on from that request.
+        r.target = g.id;
+        g.ltimeout = r.id;
+        link_open = (r.flags & (sqe::Link | sqe::Hardlink)) != 0;
+        prev_sqe = r.id;
+        continue;
+      }
+    }
+    if (r.op == Op::UringLinkTimeout) r.invalid = true;  // nothing linked before it
+    if (link_open && prev_member != kNoReq) {
+      r.prev = prev_member;
+      uring.reqs[prev_member].next = r.id;
+    } else {
+      head = r.id;
+    }
+    if (r.flags & sqe::Drain) {
+      if (ring.skip_used) {
+        r.eopnotsupp = true;
+      } else {
+        // A drain inside a chain drains its head (io_init_req_drain).
+        uring.reqs[head].drain = true;
+      }
+    }
+    link_open = (r.flags & (sqe::Link | sqe::Hardlink)) != 0;
+    prev_member = prev_sqe = r.id;
+    // A chain still open when the call ends is queued to io-wq from its head
+    // (io_submit_state_end -> io_queue_sqe_fallback).
+    if (link_open && (k + 1 == queued.size() || (k + 1) % per == 0)) uring.reqs[head].dangling = true;
+  }
+  // Effects that start with submission.
+  for (uint32_t id : queued) {
+    Req& r = uring.reqs[id];
+    if (r.badf || r.invalid || r.eopnotsupp || r.desc == kNone || is_cancel(r.op)) continue;
+    Desc& d = fds.desc(r.desc);
+    if (d.chaos) {
+      r.loose = true;
+      continue;
+    }
+    if (r.op == Op::UringPoll) {
+      r.states.push_back(fds.readiness(r.desc));
+      r.woken = r.multishot && (r.states.back().yes_bits() & ((r.events & ev::Modeled) | ev::Err | ev::Hup));
+      continue;
+    }
+    if (!is_rw(r.op)) continue;
+    if (d.kind == ResKind::File) {
+      if (!reads(r.op))
+        r.file_writer = fds.content(r.desc).begin(prog.steps[r.step].outs[0], static_cast<uint64_t>(r.off),
+                                                  static_cast<uint64_t>(r.off) + r.n, r.submit_tick, r.id);
+      continue;
+    }
+    if (d.kind == ResKind::EventFd) {
+      if (reads(r.op)) d.chaos = true;  // an eventfd read in flight: not modelled
+      else fds.wrote(r.desc, r.n, true);
+      continue;
+    }
+    if (reads(r.op)) {
+      if (d.rx == kNone) continue;
+      auto& c = fds.chan(d.rx);
+      // Two reads in flight on one channel split its bytes in an order the CQEs do not tell.
+      if (++c.uring_readers > 1) d.chaos = true;
+    } else {
+      if (d.tx == kNone) continue;
+      auto& c = fds.chan(d.tx);
+      // Two writes in flight on one stream may land in either order.
+      if (c.maybe_sent > 0 && c.reader != kNone) fds.desc(c.reader).chaos = true;
+      c.maybe_sent += r.n;
+    }
+  }
+  ring.max_in_flight = std::max(ring.max_in_flight, uring.in_flight(ri));
+  return std::nullopt;
+}
+
+// ---- hooks for read(2), write(2) and close(2) ----------------------------------------
+
+bool Oracle::Impl::uring_busy(Desc& d, bool reading) {
+  // read(2) while an io_uring read is in flight, or write(2) while an io_uring write is:
+  // which takes (or puts) which bytes first is not known. The model gives up on the
+  // reader rather than guess.
+  model::ChanId ch = reading ? d.rx : d.tx;
+  if (ch == kNone) return false;
+  auto& c = fds.chan(ch);
+  bool busy = reading ? (c.uring_readers > 0 || c.maybe_sent > 0) : c.maybe_sent > 0;
+  if (busy && c.reader != kNone) fds.desc(c.reader).chaos = true;
+  return busy;
+}
+
+void Oracle::Impl::uring_close(ResId r) {
+  DescId d = id_of(r);
+  if (d == kNone || fds.desc(d).refs > 1) return;
+  // The last fd goes, but a request in flight holds the file open: the description is
+  // not released when the model would release it.
+  for (const Req& q : uring.reqs)
+    if (q.state == ReqState::InFlight && q.desc == d) {
+      fds.desc(d).chaos = true;
+      if (fds.desc(d).peer != kNone) fds.desc(fds.desc(d).peer).chaos = true;
+      return;
+    }
+}
+
+Check Oracle::Impl::file_read(size_t i, Desc& d, const Observation& obs, uint64_t n) {
+  model::FileContent& fc = fds.content(d.id);
+  auto span = [&](uint64_t size) { return static_cast<int64_t>(std::min(n, d.pos < size ? size - d.pos : 0)); };
+  RetSet allowed = RetSet::range(span(fc.size_certain()), span(fc.size_possible()));
+  if (Check e = expect(i, RuleId::FileRw, allowed, obs.ret)) return e;
+  if (obs.ret > 0) {
+    fds.exercise(RuleId::DataOrder);
+    if (obs.data.size() != static_cast<size_t>(obs.ret))
+      return violation(i, RuleId::DataOrder, std::to_string(obs.ret) + " bytes of data", std::to_string(obs.data.size()));
+    if (auto m = fc.read(d.pos, obs.data)) {
+      std::string want;
+      for (uint32_t st : m->allowed) want += (want.empty() ? "" : " or ") + (st < prog.resources.size() ? prog.res(st).name : "zeros");
+      return violation(i, m->rule, "the bytes of " + want + " at offset " + std::to_string(m->offset),
+                       "other bytes");
+    }
+    d.pos += static_cast<uint64_t>(obs.ret);
+  }
+  return std::nullopt;
+}
+
+void Oracle::Impl::file_write(DescId d, uint64_t n) {
+  Desc& f = fds.desc(d);
+  fds.content(d).sync_write(f.origin, f.pos, n, uring.tick());
+}
+
+void Oracle::Impl::uring_before_absorb() {
+  // Armed polls remember what their fd allowed at every step, since a CQE's mask was
+  // computed at some moment between arming and reaping; multishot polls note wakeups.
+  for (Req& r : uring.reqs) {
+    if (r.op != Op::UringPoll || r.state != ReqState::InFlight || r.loose || r.desc == kNone || r.badf) continue;
+    if (fds.released(r.desc)) continue;
+    r.states.push_back(fds.readiness(r.desc));
+    uint32_t filter = (r.events & ev::Modeled) | ev::Err | ev::Hup;
+    for (const model::Wake& w : fds.wakes())
+      if (w.desc == r.desc && w.level == Level::Yes && (w.key == 0 || (w.key & filter))) r.woken = true;
+  }
+}
+
+// ---- completions ----------------------------------------------------------------------
+
+namespace {
+
+// Can request `c` (a cancel-type request) take `r` out, as the kernel finds requests?
+bool can_cancel(const Req& c, const Req& r) {
+  if (c.ring != r.ring || c.id == r.id || r.op == Op::UringLinkTimeout || is_cancel(r.op)) return false;
+  if (!before(r, c)) return false;
+  switch (c.op) {
+    case Op::UringCancel:
+      return c.target == r.id;
+    case Op::UringPollRemove:
+      return c.target == r.id && r.op == Op::UringPoll;
+    case Op::UringTimeoutRemove:
+      return c.target == r.id && r.op == Op::UringTimeout;
+    case Op::UringCancelFd:
+      return r.desc != kNone && r.desc == c.desc;
+    case Op::UringCancelAny:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string_view data) {
+  RingModel& ring = uring.rings[r.ring];
+  const bool more = (c.flags & model::kCqeMore) != 0;
+  const std::string name = req_name(prog, r);
+  fds.exercise(RuleId::UringExactlyOnce);
+  if (r.state == ReqState::Queued)
+    return violation(i, RuleId::UringExactlyOnce, "no CQE before the request is submitted", "a CQE for " + name);
+  if (r.state == ReqState::Done) {
+    RuleId rule = r.silent ? RuleId::UringSkipSuccess : r.multishot ? RuleId::UringMultishotMore : RuleId::UringExactlyOnce;
+    return violation(i, rule, r.silent ? "no CQE (omitted)" : "no CQE after the final one",
+                     "another CQE for " + name + " (res " + result_text(c.res) + ")");
+  }
+  const uint64_t now = uring.tick();
+  // Every CQE counts for the count timeouts armed before it; an expired timeout does not.
+  if (!(r.op == Op::UringTimeout && c.res == -ETIME))
+    for (Req& t : uring.reqs)
+      if (t.op == Op::UringTimeout && t.count && t.state == ReqState::InFlight && t.ring == r.ring && t.id != r.id)
+        ++t.cqes_after;
+  const uint32_t filter = (r.events & ev::Modeled) | ev::Err | ev::Hup;
+  auto poll_mask_ok = [&]() -> Check {
+    if (c.res <= 0) return violation(i, RuleId::UringPollReady, "a non-empty poll mask", result_text(c.res));
+    for (const ReadySet& rs : r.states)
+      if (rs.allows(static_cast<uint32_t>(c.res), filter)) return std::nullopt;
+    ReadySet now_rs = fds.readiness(r.desc);
+    return violation(i, now_rs.blame(static_cast<uint32_t>(c.res), filter), now_rs.describe(filter),
+                     ev::text(static_cast<uint32_t>(c.res)), "mask of the POLL_ADD " + name);
+  };
+  if (more) {
+    fds.exercise(RuleId::UringMultishotMore);
+    if (!r.multishot)
+      return violation(i, RuleId::UringMultishotMore, "IORING_CQE_F_MORE only on multishot requests",
+                       "F_MORE on " + name);
+    ++r.cqes;
+    r.woken = false;
+    if (!r.loose && !ring.chaos && fds.desc(r.desc).chaos == false)
+      if (Check e = poll_mask_ok()) return e;
+    return std::nullopt;
+  }
+
+  // The final CQE.
+  ++r.cqes;
+  r.state = ReqState::Done;
+  r.done_tick = now;
+  r.res = c.res;
+  r.cancelled = cancelled_res(c.res);
+  const ResKind fd_kind = r.desc != kNone ? fds.desc(r.desc).kind : ResKind::Ring;
+  r.failed = !success(r, c.res, fd_kind);
+  // A description the model lost track of leaves its I/O unchecked; a cancel by fd is not I/O.
+  const bool checked = !r.loose && !ring.chaos && (is_cancel(r.op) || r.desc == kNone || !fds.desc(r.desc).chaos);
+
+  // Chain order: the predecessor ended first. One with CQE_SKIP_SUCCESS ends silently.
+  if (r.prev != kNoReq) {
+    Req& p = uring.reqs[r.prev];
+    fds.exercise(RuleId::UringLinkOrder);
+    if (p.pending()) {
+      if (p.flags & sqe::SkipSuccess) {
+        p.state = ReqState::Done;
+        p.silent = true;
+        p.done_tick = now;
+        p.res = p.op == Op::UringNop ? 0 : static_cast<int64_t>(p.n);
+        if (Check e = uring_cqe_effects(i, p, p.res, {})) return e;
+      } else if (checked) {
+        return violation(i, RuleId::UringLinkOrder, "the CQE of " + req_name(prog, p) + " first",
+                         "the CQE of " + name + " (" + result_text(c.res) + ")", "they are linked, in this order");
+      }
+    }
+  }
+  // Drains: a drained request ends after everything submitted before it; everything
+  // submitted after a drained request ends after it.
+  if (checked && !ring.multishot_used) {
+    for (Req& o : uring.reqs) {
+      if (o.ring != r.ring || o.id == r.id || o.state == ReqState::Queued || o.eopnotsupp) continue;
+      if (r.drain && before(o, r) && o.state == ReqState::InFlight && !(o.flags & sqe::SkipSuccess)) {
+        fds.exercise(RuleId::UringDrain);
+        return violation(i, RuleId::UringDrain, "the CQE of " + req_name(prog, o) + " first",
+                         "the CQE of " + name + ", which has IOSQE_IO_DRAIN");
+      }
+      if (o.drain && before(o, r) && o.state == ReqState::InFlight) {
+        // Members of the drained request's own chain come after it anyway, and so may a
+        // linked timeout of its chain.
+        uint32_t from = r.op == Op::UringLinkTimeout && r.target != kNoReq ? r.target : r.id;
+        bool same_chain = false;
+        for (uint32_t p = from; p != kNoReq; p = uring.reqs[p].prev) same_chain = same_chain || p == o.id;
+        if (!same_chain) {
+          fds.exercise(RuleId::UringDrain);
+          return violation(i, RuleId::UringDrain, "the CQE of " + req_name(prog, o) + " (IOSQE_IO_DRAIN) first",
+                           "the CQE of " + name + ", submitted after it");
+        }
+      }
+    }
+  }
+
+  // What the result may be.
+  RetSet allowed;
+  RuleId rule = RuleId::UringResultRange;
+  std::string detail;
+  bool broken = false, after_hard_failure = false;
+  for (uint32_t p = r.prev; p != kNoReq; p = uring.reqs[p].prev) {
+    const Req& q = uring.reqs[p];
+    if (q.failed && !(q.flags & sqe::Hardlink)) broken = true;
+    if (q.failed && (q.flags & sqe::Hardlink) && p == r.prev) after_hard_failure = true;
+    if (broken) break;
+  }
+  // Who may cancel it: its link timeout, a cancel request that found it (or may have).
+  bool cancel_possible = false, cancel_denied = false;
+  RuleId denied_by = RuleId::UringCancelConsistent;
+  if (r.ltimeout != kNoReq) {
+    const Req& l = uring.reqs[r.ltimeout];
+    if (l.pending() || l.res == -ETIME || l.res == -EALREADY) cancel_possible = true;
+    else if (l.res == -ECANCELED || l.res == -ENOENT) {
+      cancel_denied = true;
+      denied_by = RuleId::UringLinkTimeoutOneOf;
+    }
+  }
+  for (const Req& k : uring.reqs) {
+    if (!is_cancel(k.op) || k.state == ReqState::Queued || !can_cancel(k, r)) continue;
+    if (k.pending() || (multi(k) ? cancelled_count(k) != 0 : (k.res == 0 || k.res == -EALREADY))) cancel_possible = true;
+    if (!k.pending() && !multi(k) && k.res == -ENOENT) cancel_denied = true;
+    if (!k.pending() && k.op == Op::UringTimeoutRemove && (k.res == -EBUSY || k.res == -EALREADY || k.res == -ENOENT)) {
+      cancel_denied = true;
+      denied_by = RuleId::UringTimeoutRemove;
+    }
+  }
+  if (r.must_cancel) cancel_possible = true;
+  if (broken) {
+    rule = RuleId::UringLinkCancelRest;
+    allowed = RetSet::err(ECANCELED);
+    detail = "an earlier member of its chain failed";
+  } else if (r.badf) {
+    allowed = RetSet::err(EBADF);
+    detail = "its fd was closed before it was submitted";
+  } else if (r.eopnotsupp) {
+    rule = RuleId::UringDrainAfterSkip;
+    allowed = RetSet::err(EOPNOTSUPP);
+    if (profile == Profile::Contract) allowed.add(INT32_MIN, INT32_MAX);  // "undefined behavior"
+  } else if (r.invalid) {
+    allowed = RetSet::err(EINVAL);
+    detail = "a LINK_TIMEOUT needs a request with IOSQE_IO_LINK just before it";
+  } else if (r.must_cancel) {
+    rule = r.must_cancel_rule;
+    allowed = RetSet::of({-ECANCELED, -EINTR});
+    detail = "a cancel answered 0 for it";
+  } else {
+    const Desc* d = r.desc != kNone ? &fds.desc(r.desc) : nullptr;
+    switch (r.op) {
+      case Op::UringNop:
+        allowed = RetSet::of({0});
+        break;
+      case Op::UringTimeout:
+        rule = RuleId::UringTimeoutFire;
+        allowed = RetSet::err(ETIME);
+        if (r.count) allowed.add(0);
+        break;
+      case Op::UringLinkTimeout:
+        rule = RuleId::UringLinkTimeoutOneOf;
+        allowed = RetSet::of({-ETIME, -ECANCELED, -EALREADY, -ENOENT});
+        break;
+      case Op::UringCancel:
+      case Op::UringPollRemove:
+      case Op::UringTimeoutRemove:
+      case Op::UringCancelFd:
+      case Op::UringCancelAny: {
+        if (multi(r)) {
+          int64_t matching = 0;
+          for (const Req& o : uring.reqs)
+            if (can_cancel(r, o) && (o.state == ReqState::InFlight || o.done_tick > r.submit_tick)) ++matching;
+          detail = std::to_string(matching) + " matching request(s) in flight when it was submitted";
+          if (counts(r)) {
+            rule = RuleId::UringCancelCount;
+            allowed = RetSet::range(0, matching);
+          } else {
+            rule = RuleId::UringCancelConsistent;
+            allowed = matching ? RetSet::of({0, -ENOENT, -EALREADY}) : RetSet::err(ENOENT);
+            if (linux_profile() && may_run_in_iowq(r)) allowed.add_err(EALREADY);
+          }
+          break;
+        }
+        rule = r.op == Op::UringTimeoutRemove ? RuleId::UringTimeoutRemove : RuleId::UringCancelConsistent;
+        const Req* t = r.target != kNoReq ? &uring.reqs[r.target] : nullptr;
+        bool findable = t && can_cancel(r, *t) && !(t->state == ReqState::Done && t->done_tick < r.submit_tick);
+        if (!findable) {
+          allowed = RetSet::err(ENOENT);
+          detail = "its target was not in flight on this ring when it was submitted";
+          break;
+        }
+        allowed = RetSet::of({0, -EALREADY});
+        if (r.op == Op::UringTimeoutRemove) allowed.add_err(EBUSY);
+        // -ENOENT says the target was not pending: only if it could have finished (or not
+        // yet started: a linked request waiting for its predecessor is not findable).
+        bool started = t->prev == kNoReq || !uring.reqs[t->prev].pending();
+        bool blocked = false;
+        if (started && t->state == ReqState::InFlight && t->desc != kNone && !t->badf && !fds.desc(t->desc).chaos) {
+          const Desc& td = fds.desc(t->desc);
+          if (reads(t->op) && td.rx != kNone && td.kind != ResKind::File) {
+            const auto& ch = fds.chan(td.rx);
+            blocked = ch.queued() == 0 && ch.maybe_sent == 0 && ch.eof == Level::No && td.rcv_shut == Level::No &&
+                      td.reset == Level::No && td.err_level == Level::No;
+          } else if (t->op == Op::UringPoll && t->multishot) {
+            blocked = true;  // armed until removed (or the CQ overflows)
+          } else if (t->op == Op::UringPoll) {
+            blocked = std::none_of(t->states.begin(), t->states.end(), [&](const ReadySet& rs) {
+              return rs.possible_bits() & ((t->events & ev::Modeled) | ev::Err | ev::Hup);
+            }) && !(fds.readiness(t->desc).possible_bits() & ((t->events & ev::Modeled) | ev::Err | ev::Hup));
+          }
+        }
+        if (t->multishot && ring.overflow_possible()) blocked = false;
+        if (!blocked || !started) allowed.add_err(ENOENT);
+        if (blocked) detail = "its target could not have completed: it was still pending";
+        break;
+      }
+      case Op::UringPoll:
+        rule = RuleId::UringPollReady;
+        allowed = RetSet::range(1, INT32_MAX);
+        break;
+      default: {
+        // Reads and writes.
+        const int64_t n = static_cast<int64_t>(r.n);
+        if (d->kind == ResKind::File) {
+          rule = RuleId::FileRw;
+          if (reads(r.op)) {
+            const auto& fc = fds.content(r.desc);
+            auto span = [&](uint64_t size) {
+              return static_cast<int64_t>(std::min<uint64_t>(r.n, static_cast<uint64_t>(r.off) < size ? size - static_cast<uint64_t>(r.off) : 0));
+            };
+            allowed = RetSet::range(span(fc.size_certain()), span(fc.size_possible()));
+          } else {
+            allowed = RetSet::of({n});
+          }
+          break;
+        }
+        if (d->kind == ResKind::EventFd) {
+          rule = RuleId::EventfdWrite;
+          allowed = r.n < 8 && reads(r.op) ? RetSet::err(EINVAL) : RetSet::of({8});
+          break;
+        }
+        if (!reads(r.op)) {
+          // As write(2) would answer, except that io_uring waits for room instead of
+          // failing with EAGAIN, and a send may end short.
+          Desc nb = *d;
+          nb.nonblock = true;
+          RetSet w = write_expect(nb, r.n, rule);
+          if (w.contains(n) && !w.contains(-EAGAIN)) {
+            allowed = w;
+          } else {
+            allowed = RetSet::range(r.waitall ? n : 1, n);
+            for (int e : {EPIPE, ECONNRESET, ENOTCONN, ECONNREFUSED, EMSGSIZE})
+              if (w.contains(-e)) allowed.add_err(e);
+          }
+          break;
+        }
+        // Reads on pipes and sockets.
+        rule = RuleId::ReadCount;
+        if (d->rx == kNone || (d->kind != ResKind::PipeRead && d->sock != Sock::Established)) {
+          allowed = RetSet::of({-ENOTCONN, -EINVAL, 0});
+          break;
+        }
+        const auto& ch = fds.chan(d->rx);
+        const uint64_t q = ch.queued();
+        Level eof = d->kind == ResKind::PipeRead ? ch.eof : strongest(ch.eof, d->rcv_shut);
+        if (ch.dgram) {
+          rule = RuleId::DgramBoundary;
+          if (!ch.msgs.empty()) allowed.add(std::min<int64_t>(n, static_cast<int64_t>(ch.msgs.front())));
+        } else if (r.waitall) {
+          rule = RuleId::UringRecvWaitall;
+          if (q >= r.n) allowed.add(n);
+          else if (eof != Level::No || possible(d->reset) || possible(d->err_level)) allowed.add(0, static_cast<int64_t>(q));
+          detail = std::to_string(q) + " of " + std::to_string(r.n) + " bytes had been sent";
+        } else if (q > 0) {
+          allowed.add(1, std::min<int64_t>(n, static_cast<int64_t>(q)));
+        }
+        if (eof != Level::No && q == 0) allowed.add(0);
+        if (possible(d->reset) || possible(d->err_level)) allowed.add_err(ECONNRESET).add(0);
+        if (allowed.empty()) detail = "nothing had been written to it";
+        break;
+      }
+    }
+    if (cancel_possible) allowed.add_err(ECANCELED).add_err(EINTR);
+    if (after_hard_failure) {
+      rule = RuleId::UringHardlinkContinue;
+      detail = "its predecessor failed, but with IOSQE_IO_HARDLINK";
+    }
+  }
+  if (checked) {
+    if (r.cancelled && !broken && !cancel_possible && cancel_denied) {
+      fds.exercise(denied_by);
+      return violation(i, denied_by, "the request ends normally", result_text(c.res),
+                       denied_by == RuleId::UringLinkTimeoutOneOf ? "its linked timeout said it completed first"
+                                                                   : "a cancel answered ENOENT for it");
+    }
+    if (r.op == Op::UringPoll && c.res > 0 && !broken && !r.badf) {
+      fds.exercise(RuleId::UringPollReady);
+      if (Check e = poll_mask_ok()) return e;
+    } else if (Check e = expect(i, rule, allowed, c.res, detail.empty() ? name : name + ": " + detail)) {
+      return e;
+    }
+    if (r.flags & sqe::SkipSuccess) {
+      fds.exercise(RuleId::UringSkipSuccess);
+      if (!r.failed) return violation(i, RuleId::UringSkipSuccess, "no CQE for a successful request", "a CQE for " + name + " (" + result_text(c.res) + ")");
+    }
+    if (r.op == Op::UringTimeout && r.count && c.res == 0) {
+      fds.exercise(RuleId::UringTimeoutCount);
+      if (r.cqes_after < r.count)
+        return violation(i, RuleId::UringTimeoutCount, "0 only after " + std::to_string(r.count) + " other CQEs",
+                         "0 after " + std::to_string(r.cqes_after), name);
+    }
+  }
+  // Consistency of a cancel with its target, whichever ends second.
+  if (checked && is_cancel(r.op) && !multi(r) && r.target != kNoReq && !broken) {
+    Req& t = uring.reqs[r.target];
+    RuleId crule = r.op == Op::UringTimeoutRemove ? RuleId::UringTimeoutRemove : RuleId::UringCancelConsistent;
+    fds.exercise(crule);
+    if (can_cancel(r, t)) {
+      if (c.res == 0) {
+        if (t.state == ReqState::Done && !t.cancelled && !t.silent)
+          return violation(i, crule, "ENOENT or EALREADY (the target already ended " + result_text(t.res) + ")", "0",
+                           req_name(prog, t));
+        t.must_cancel = true;
+        t.must_cancel_rule = crule;
+      }
+      if (c.res == -ENOENT && t.state == ReqState::Done && t.cancelled && t.done_tick > r.submit_tick) {
+        bool other = t.ltimeout != kNoReq;
+        for (const Req& k : uring.reqs)
+          other = other || (k.id != r.id && is_cancel(k.op) && k.state != ReqState::Queued && can_cancel(k, t));
+        if (!other)
+          return violation(i, crule, "0 or EALREADY (the target ended " + result_text(t.res) + ")", "ENOENT",
+                           req_name(prog, t));
+      }
+      if (r.op == Op::UringTimeoutRemove && (c.res == -EBUSY || c.res == -EALREADY || c.res == -ENOENT) &&
+          t.state == ReqState::Done && t.res == -ECANCELED && t.done_tick > r.submit_tick)
+        return violation(i, crule, "the timeout fired (ETIME)", "it ended ECANCELED", req_name(prog, t));
+    }
+  }
+  // A linked timeout and its request: never both cancelled.
+  if (checked && (r.op == Op::UringLinkTimeout || r.ltimeout != kNoReq) && !broken) {
+    Req& l = r.op == Op::UringLinkTimeout ? r : uring.reqs[r.ltimeout];
+    if (l.target != kNoReq && !l.invalid) {
+      Req& t = uring.reqs[l.target];
+      fds.exercise(RuleId::UringLinkTimeoutOneOf);
+      // Linux answers -ENOENT for a request it interrupted in io-wq (IOSQE_ASYNC).
+      const bool iowq_enoent = linux_profile() && (t.flags & sqe::Async) && l.res == -ENOENT;
+      if (!t.pending() && !l.pending() && t.cancelled && (l.res == -ECANCELED || l.res == -ENOENT) && !iowq_enoent) {
+        bool other = false;
+        for (const Req& k : uring.reqs) other = other || (is_cancel(k.op) && k.state != ReqState::Queued && can_cancel(k, t));
+        for (uint32_t p = t.prev; p != kNoReq; p = uring.reqs[p].prev) other = other || uring.reqs[p].failed;
+        if (!other)
+          return violation(i, RuleId::UringLinkTimeoutOneOf, "ETIME from the timeout of a cancelled request",
+                           result_text(l.res), req_name(prog, t) + " ended " + result_text(t.res));
+      }
+    }
+  }
+  if (Check e = uring_cqe_effects(i, r, c.res, data)) return e;
+  // A failing member with CQE_SKIP_SUCCESS omits the CQEs of the links it breaks.
+  if (r.failed && !(r.flags & sqe::Hardlink) && (r.flags & sqe::SkipSuccess))
+    for (uint32_t nx = r.next; nx != kNoReq; nx = uring.reqs[nx].next) {
+      Req& m = uring.reqs[nx];
+      if (!m.pending()) break;
+      m.state = ReqState::Done;
+      m.silent = true;
+      m.cancelled = m.failed = true;
+      m.res = -ECANCELED;
+      m.done_tick = now;
+      if (Check e = uring_cqe_effects(i, m, m.res, {})) return e;
+    }
+  return std::nullopt;
+}
+
+// The request ended with `res`: apply what it did to channels and files.
+Check Oracle::Impl::uring_cqe_effects(size_t i, Req& r, int64_t res, std::string_view data) {
+  if (!is_rw(r.op) || r.desc == kNone || r.badf) return std::nullopt;
+  Desc& d = fds.desc(r.desc);
+  if (d.kind == ResKind::File) {
+    if (r.file_writer != ~0u) {
+      auto& fc = fds.content(r.desc);
+      fc.end(r.file_writer, res > 0 ? static_cast<uint64_t>(res) : 0, r.done_tick,
+             [this](const model::FileContent::Writer& e, const model::FileContent::Writer& l) {
+               if (e.req == model::kNoWriterReq || l.req == model::kNoWriterReq) return false;
+               const Req& a = uring.reqs[e.req];
+               const Req& b = uring.reqs[l.req];
+               for (uint32_t p = b.prev; p != kNoReq; p = uring.reqs[p].prev)
+                 if (p == a.id) return true;  // earlier in its chain
+               if (b.drain && before(a, b)) return true;
+               if (a.drain && before(a, b)) return true;
+               return false;
+             });
+      fds.exercise(RuleId::UringWriteChainLast);
+      fds.exercise(RuleId::UringWriteBlockAtomic);
+    } else if (reads(r.op) && res > 0 && !d.chaos && !r.silent) {
+      fds.exercise(RuleId::DataOrder);
+      if (data.size() != static_cast<size_t>(res))
+        return violation(i, RuleId::DataOrder, std::to_string(res) + " bytes of data", std::to_string(data.size()));
+      if (auto m = fds.content(r.desc).read(static_cast<uint64_t>(r.off), data)) {
+        fds.exercise(m->rule);
+        std::string want;
+        for (uint32_t st : m->allowed) want += (want.empty() ? "" : " or ") + (st < prog.resources.size() ? prog.res(st).name : "zeros");
+        return violation(i, m->rule, "the bytes of " + (want.empty() ? std::string("nothing") : want) + " at offset " + std::to_string(m->offset),
+                         "other bytes", req_name(prog, r));
+      }
+    }
+    return std::nullopt;
+  }
+  if (d.kind == ResKind::EventFd) {
+    if (!reads(r.op) && d.count_soon >= r.n) {
+      d.count_soon -= r.n;
+      if (res == 8) d.count += r.n;
+    }
+    return std::nullopt;
+  }
+  if (reads(r.op)) {
+    if (d.rx == kNone) return std::nullopt;
+    auto& ch = fds.chan(d.rx);
+    if (ch.uring_readers) --ch.uring_readers;
+    if (d.chaos) return std::nullopt;
+    if (res > 0 && r.silent) {
+      fds.read_stream(r.desc, static_cast<uint64_t>(res));  // its bytes were not reported
+    } else if (res > 0) {
+      fds.exercise(RuleId::DataOrder);
+      if (data.size() != static_cast<size_t>(res))
+        return violation(i, RuleId::DataOrder, std::to_string(res) + " bytes of data", std::to_string(data.size()));
+      size_t bad = first_mismatch(ch.stream, ch.consumed, data);
+      if (bad != std::string_view::npos)
+        return violation(i, RuleId::DataOrder, "the stream's bytes from offset " + std::to_string(ch.consumed),
+                         "a wrong byte at offset " + std::to_string(ch.consumed + bad), req_name(prog, r));
+      uint64_t take = static_cast<uint64_t>(res);
+      if (ch.dgram && !ch.msgs.empty()) take = ch.msgs.front();
+      fds.read_stream(r.desc, take);
+    } else if (res == 0 && ch.queued() == 0) {
+      d.rcv_shut = Level::Yes;
+      if (ch.eof != Level::No) ch.eof = Level::Yes;
+    } else if (res == -ECONNRESET) {
+      d.err_level = Level::No;
+      d.reset = Level::Yes;
+    }
+    return std::nullopt;
+  }
+  if (d.tx == kNone) return std::nullopt;
+  auto& ch = fds.chan(d.tx);
+  ch.maybe_sent -= std::min(ch.maybe_sent, r.n);
+  if (res > 0) fds.wrote(r.desc, static_cast<uint64_t>(res), false);
+  // Bytes reserved in the stream and not sent: later writes' offsets are off.
+  if (res < static_cast<int64_t>(r.n) && ch.reader != kNone) fds.desc(ch.reader).chaos = true;
+  return std::nullopt;
+}
+
+// ---- reaping ---------------------------------------------------------------------------
+
+Check Oracle::Impl::uring_reap(size_t i, const Step& s, const Observation& obs) {
+  const uint32_t ri = uring.ring_of.at(id_of(s.ins[0]));
+  RingModel& ring = uring.rings[ri];
+  const int64_t min = s.param(0), max = s.param(1), timeout = s.param(2);
+  if (obs.ret < 0) return violation(i, RuleId::Errno, "a count of CQEs", result_text(obs.ret));
+  if (obs.ret != static_cast<int64_t>(obs.cqes.size()) || obs.ret > max)
+    return violation(i, RuleId::Errno, "at most " + std::to_string(max) + " CQEs", std::to_string(obs.ret));
+  size_t data_at = 0;
+  for (const Completion& c : obs.cqes) {
+    Req* r = c.user_data >= 1 ? uring.by_user_data(c.user_data) : nullptr;
+    if (r && r->ring != ri) r = nullptr;
+    if (!r) {
+      if (ring.chaos) continue;
+      return violation(i, RuleId::UringExactlyOnce, "CQEs of requests submitted on this ring",
+                       "a CQE with user_data " + std::to_string(c.user_data) + " (res " + result_text(c.res) + ")");
+    }
+    std::string_view data;
+    if (reads(r->op) && c.res > 0 && !(c.flags & model::kCqeMore)) {
+      size_t len = std::min(static_cast<size_t>(c.res), obs.data.size() - std::min(obs.data.size(), data_at));
+      data = std::string_view(obs.data).substr(std::min(data_at, obs.data.size()), len);
+      data_at += static_cast<size_t>(c.res);
+    }
+    if (Check e = uring_cqe(i, *r, c, data)) return e;
+  }
+  if (Check e = uring_cancel_counts(i)) return e;
+  return uring_settled(i, ring, obs, timeout, min, max);
+}
+
+Check Oracle::Impl::uring_cancel_counts(size_t i) {
+  // A count cancel's answer, once every request it could have taken has ended.
+  for (Req& c : uring.reqs) {
+    if (!multi(c) || c.pending() || c.loose || cancelled_count(c) < 0 || uring.rings[c.ring].chaos) continue;
+    const int64_t said = cancelled_count(c);
+    int64_t lo = 0, hi = 0;
+    bool settled = true;
+    for (const Req& o : uring.reqs) {
+      if (!can_cancel(c, o) || !(o.state == ReqState::InFlight || o.done_tick > c.submit_tick)) continue;
+      if (o.pending()) settled = false;
+      // Linux counts a request found running in io-wq even if it then completes.
+      if (!o.cancelled && linux_profile() && (o.flags & sqe::Async)) ++hi;
+      if (!o.cancelled) continue;
+      ++hi;
+      // Linux: a request queued to io-wq (IOSQE_ASYNC) may end cancelled uncounted.
+      bool other = o.ltimeout != kNoReq || (linux_profile() && (o.flags & sqe::Async));
+      for (const Req& k : uring.reqs) other = other || (k.id != c.id && is_cancel(k.op) && k.state != ReqState::Queued && can_cancel(k, o));
+      for (uint32_t p = o.prev; p != kNoReq; p = uring.reqs[p].prev) other = other || uring.reqs[p].failed;
+      if (!other) ++lo;
+    }
+    if (!settled) continue;
+    fds.exercise(RuleId::UringCancelCount);
+    if (said < lo || said > hi)
+      return violation(i, counts(c) ? RuleId::UringCancelCount : RuleId::UringCancelConsistent,
+                       RetSet::range(lo, hi).text() + " request(s) ended cancelled by it", result_text(c.res), req_name(prog, c));
+    c.loose = true;  // checked once
+  }
+  return std::nullopt;
+}
+
+Check Oracle::Impl::uring_settled(size_t i, RingModel& ring, const Observation& obs, int64_t timeout_ms, int64_t min,
+                                  int64_t max) {
+  if (ring.chaos) return std::nullopt;
+  const uint32_t ri = static_cast<uint32_t>(&ring - uring.rings.data());
+  const bool complete = static_cast<int64_t>(obs.cqes.size()) < max;  // everything there was taken
+  // Synchronous answers: a cancel's CQE, and the CQE of a target it cancelled, are posted
+  // by the time its submission returned (io_uring_prep_cancel(3) NOTES).
+  if (complete) {
+    for (const Req& r : uring.reqs) {
+      if (r.ring != ri || r.state != ReqState::InFlight || r.loose) continue;
+      bool drained = r.drain;
+      for (const Req& o : uring.reqs)
+        drained = drained || (o.ring == ri && o.drain && o.state == ReqState::InFlight && before(o, r));
+      bool sync_cancel = is_cancel(r.op) && !drained && !may_run_in_iowq(r);
+      if (sync_cancel || r.must_cancel) {
+        fds.exercise(RuleId::UringCancelConsistent);
+        return violation(i, RuleId::UringCancelConsistent, "the CQE of " + req_name(prog, r) + " (posted by submission)",
+                         "not among the CQEs", r.must_cancel ? "a cancel answered 0 for it" : "cancels complete synchronously");
+      }
+    }
+  }
+  if (obs.value != -ETIME || obs.deadline_hit) return std::nullopt;
+  // The wait ended with fewer than `min` CQEs: were more certainly on their way? A request
+  // is due if it must post its final CQE within the wait (kSettleMs allows for
+  // scheduling; timers add their time); the rule that promises it is blamed.
+  auto due_rule = [&](const Req& r, auto& self) -> std::optional<RuleId> {
+    if (r.ring != ri || r.state != ReqState::InFlight || r.loose || r.badf) return std::nullopt;
+    if (r.flags & sqe::SkipSuccess) return std::nullopt;
+    for (uint32_t p = r.prev; p != kNoReq; p = uring.reqs[p].prev)
+      if (uring.reqs[p].flags & sqe::SkipSuccess) return std::nullopt;  // its CQE may be omitted
+    auto within = [&](int64_t us) { return us / 1000 + model::kSettleMs <= timeout_ms; };
+    if (r.prev != kNoReq && uring.reqs[r.prev].pending() && !self(uring.reqs[r.prev], self)) return std::nullopt;
+    for (const Req& o : uring.reqs)
+      if (o.ring == ri && o.state == ReqState::InFlight && before(o, r) && (r.drain || o.drain) && !self(o, self))
+        return std::nullopt;
+    if (r.must_cancel) return RuleId::UringCancelConsistent;
+    if (r.invalid || r.eopnotsupp) return RuleId::UringExactlyOnce;
+    if (r.ltimeout != kNoReq && uring.reqs[r.ltimeout].pending() && within(uring.reqs[r.ltimeout].t_us))
+      return RuleId::UringLinkTimeoutOneOf;
+    switch (r.op) {
+      case Op::UringNop:
+        return within(0) ? std::optional(RuleId::UringExactlyOnce) : std::nullopt;
+      case Op::UringTimeout:
+        return within(r.t_us) ? std::optional(RuleId::UringTimeoutFire) : std::nullopt;
+      case Op::UringLinkTimeout:
+        return within(r.t_us) ? std::optional(RuleId::UringLinkTimeoutOneOf) : std::nullopt;
+      case Op::UringCancel:
+      case Op::UringCancelFd:
+      case Op::UringCancelAny:
+      case Op::UringPollRemove:
+      case Op::UringTimeoutRemove:
+        return within(0) ? std::optional(RuleId::UringCancelConsistent) : std::nullopt;
+      case Op::UringPoll: {
+        if (r.multishot) return std::nullopt;
+        uint32_t filter = (r.events & ev::Modeled) | ev::Err | ev::Hup;
+        if (fds.desc(r.desc).chaos) return std::nullopt;
+        ReadySet rs = fds.readiness(r.desc);
+        return (rs.soon_bits() & filter) && within(0) ? std::optional(RuleId::UringPollReady) : std::nullopt;
+      }
+      default:
+        break;
+    }
+    const Desc& d = fds.desc(r.desc);
+    if (d.chaos || !within(0)) return std::nullopt;
+    if (d.kind == ResKind::File) return RuleId::UringExactlyOnce;
+    if (d.kind == ResKind::EventFd) return reads(r.op) ? std::nullopt : std::optional(RuleId::UringExactlyOnce);
+    if (reads(r.op)) {
+      if (d.rx == kNone) return std::nullopt;
+      const auto& ch = fds.chan(d.rx);
+      if (ch.uring_readers > 1) return std::nullopt;
+      Level eof = d.kind == ResKind::PipeRead ? ch.eof : strongest(ch.eof, d.rcv_shut);
+      bool ends = eof == Level::Yes || eof == Level::Soon;
+      if (r.waitall) return ch.queued() >= r.n || ends ? std::optional(RuleId::UringRecvWaitall) : std::nullopt;
+      return ch.queued() > 0 || ends ? std::optional(RuleId::UringExactlyOnce) : std::nullopt;
+    }
+    // Writes: certain when there is room for all of it, or it certainly fails.
+    Desc nb = d;
+    nb.nonblock = true;
+    RuleId wr;
+    int64_t only;
+    RetSet w = write_expect(nb, r.n, wr);
+    return w.single(only) ? std::optional(RuleId::UringExactlyOnce) : std::nullopt;
+  };
+  std::vector<std::pair<const Req*, RuleId>> missing;
+  for (const Req& r : uring.reqs) {
+    if (auto rule = due_rule(r, due_rule)) missing.push_back({&r, *rule});
+    // An armed multishot poll woken while its fd is ready posts again.
+    if (r.ring == ri && r.state == ReqState::InFlight && r.multishot && r.woken && !r.loose && !fds.desc(r.desc).chaos &&
+        model::kSettleMs <= timeout_ms) {
+      uint32_t filter = (r.events & ev::Modeled) | ev::Err | ev::Hup;
+      if (fds.readiness(r.desc).yes_bits() & filter) missing.push_back({&r, RuleId::UringMultishotMore});
+    }
+  }
+  if (missing.empty() || static_cast<int64_t>(obs.cqes.size() + missing.size()) < min) return std::nullopt;
+  const Req& r = *missing.front().first;
+  RuleId rule = missing.front().second;
+  std::string detail = "it must have completed";
+  if (ring.overflow_possible()) {
+    rule = RuleId::UringOverflowNodrop;
+    detail = "more requests were in flight than the CQ ring holds (" + std::to_string(ring.max_in_flight) + " > " +
+             std::to_string(ring.cq) + ")";
+  } else {
+    // Blocked behind an unrelated request submitted before it?
+    for (const Req& o : uring.reqs) {
+      if (o.ring != ri || o.state != ReqState::InFlight || !before(o, r) || o.drain || r.drain) continue;
+      bool linked = false;
+      for (uint32_t p = r.prev; p != kNoReq; p = uring.reqs[p].prev) linked = linked || p == o.id;
+      if (!linked && !due_rule(o, due_rule)) {
+        rule = RuleId::UringUnlinkedAny;
+        detail = "it is not linked to " + req_name(prog, o) + ", which is still pending";
+        break;
+      }
+    }
+  }
+  fds.exercise(rule);
+  return violation(i, rule, "the CQE of " + req_name(prog, r) + " within " + std::to_string(timeout_ms) + "ms",
+                   std::to_string(obs.cqes.size()) + " CQE(s), then the wait timed out", detail);
+}
+
+}  // namespace ringside

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <unordered_set>
 
+#include "engine/probe.hpp"
 #include "fuzzing/codec.hpp"
 #include "fuzzing/executor.hpp"
 #include "fuzzing/program_file.hpp"
@@ -30,6 +31,7 @@ constexpr size_t kCounters = 1 << 16;
 
 struct Harness {
   Executor ex;
+  FuzzLimits limits;
   bool feedback = true;
   std::unordered_set<uint64_t> seen;
   unsigned long long execs = 0;
@@ -61,6 +63,13 @@ int LLVMFuzzerInitialize(int*, char***) {
     }
   }
   harness = new Harness(eo);  // lives until exit
+  if (const KernelProbe& k = probe_kernel(); !k.uring) {
+    // Containers' default seccomp profiles refuse io_uring: say so once, decode programs
+    // without rings or wrappers, and fuzz the epoll part.
+    harness->limits.uring = false;
+    std::fprintf(stderr, "ringside: io_uring is not available (%s): fuzzing the epoll part only\n",
+                 k.uring_reason.c_str());
+  }
   const char* fb = std::getenv("RINGSIDE_FEEDBACK");
   harness->feedback = !(fb && std::strcmp(fb, "0") == 0);
   std::atexit(report);
@@ -68,7 +77,7 @@ int LLVMFuzzerInitialize(int*, char***) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  Program p = decode_program(std::span(data, size));
+  Program p = decode_program(std::span(data, size), harness->limits);
   const ScenarioResult& r = harness->ex.run(p);
   ++harness->execs;
   for (uint64_t sig : harness->ex.signatures()) {
@@ -79,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   if (r.verdict == Verdict::Fail) {
-    std::fprintf(stderr, "\n==== ringside: rule: %s\n%s\nthe program as a scenario:\n%s\n", r.rule_id.c_str(),
+    std::fprintf(stderr, "\n==== ringside: rule=%s\n%s\nthe program as a scenario:\n%s\n", r.rule_id.c_str(),
                  failure_report(r).c_str(), print_script(p).c_str());
     std::abort();
   }

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "cli/fuzz_options.hpp"
+#include "engine/probe.hpp"
 #include "fuzzing/campaign.hpp"
 #include "program/script.hpp"
 
@@ -97,6 +98,11 @@ int cmd_fuzz(const Args& args) {
     std::cout.flush();
   };
   co.gen = fuzz_gen_options();
+  if (const KernelProbe& k = probe_kernel(); !k.uring) {
+    // Containers' default seccomp profiles refuse io_uring: fuzz what is left.
+    co.gen.limits->uring = false;
+    std::cout << "fuzz: io_uring is not available (" << k.uring_reason << "): fuzzing the epoll part only\n";
+  }
   CampaignResult res = run_campaign(co, line);
   line(res.stats);
   if (!res.first_error.empty()) {

@@ -92,6 +92,10 @@ std::string ProgramBuilder::policy(const Step& s) const {
   if (prog_.resources.size() + s.outs.size() > l.max_resources)
     return "more than " + std::to_string(l.max_resources) + " resources";
   const OpSpec& spec = s.spec();
+  if (!l.uring)
+    for (const auto& o : spec.outs)
+      if (kind_in(ResKind::Ring, o.kinds) || kind_in(ResKind::Wrapper, o.kinds))
+        return "io_uring is not available: no rings or wrappers";
   for (size_t k = 0; k < spec.params.size(); ++k)
     if (auto e = param_limit(spec.params[k], s.params[k], l); !e.empty()) return e;
   if (s.later && s.delay_us > l.max_delay_us)

@@ -27,6 +27,8 @@ struct FuzzLimits {
   int64_t max_delay_us = 5000;    // `later` delays and duration parameters
   int64_t max_int = 1024;         // plain integers (backlog, maxevents, eventfd init, depth)
   int64_t max_waits = 10000;      // event_loop waits (it also ends when the wrapper is done)
+  bool uring = true;              // io_uring is usable here (false: no rings, no wrappers;
+                                  // a seccomp policy or sysctl refuses it)
 };
 
 class ProgramBuilder {

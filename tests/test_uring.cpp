@@ -214,3 +214,31 @@ TEST_CASE("a ring that saw CQE_SKIP_SUCCESS is not handed to the next program", 
     CHECK(r.verdict == Verdict::Pass);
   }
 }
+
+TEST_CASE("a kernel whose pipes lack RWF_NOWAIT may count an FD cancel of io-wq reads as one", "[oracle][uring]") {
+  // Measured on 6.1: three pipe reads waiting (no IOSQE_ASYNC) all end cancelled, the
+  // FD|ALL cancel says 1: io_wq_cancel_cb removed them from io-wq in one call.
+  const char* text =
+      "#! expect pass\n"
+      "r, w = pipe -> fd 3 4\n"
+      "q = ring -> fd 5\n"
+      "race_cancel_fd q r w k=3 n=16 trials=1 -> <target ECANCELED, target1 ECANCELED, target2 ECANCELED, cancel 1, "
+      "left=16>\n";
+  auto t = test::parse_recorded_trace(text, "cancel_fd.trace");
+  auto run = [&](KernelFacts facts, Profile profile) {
+    Oracle o(t.program, profile, facts);
+    Check c;
+    for (size_t i = 0; i < t.observations.size() && !c; ++i) c = o.observe(i, t.observations[i]);
+    return c;
+  };
+  KernelFacts old_pipes;
+  old_pipes.pipe_nowait = false;
+  CHECK_FALSE(run(old_pipes, Profile::Linux));
+  // Today's kernels, and the contract, count exactly the cancelled.
+  Check now = run(KernelFacts{}, Profile::Linux);
+  REQUIRE(now);
+  CHECK(now->rule == RuleId::UringCancelCount);
+  Check contract = run(old_pipes, Profile::Contract);
+  REQUIRE(contract);
+  CHECK(contract->rule == RuleId::UringCancelCount);
+}

@@ -2,7 +2,9 @@
 
 #include <liburing.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -55,6 +57,16 @@ KernelProbe do_probe() {
     ::close(s);
   }
   if (p.ipv6) p.features.insert("ipv6");
+  // preadv2(RWF_NOWAIT) on a file without FMODE_NOWAIT fails EOPNOTSUPP (kiocb_set_rw_flags);
+  // an empty pipe that supports it says EAGAIN.
+  if (int pfd[2]; ::pipe2(pfd, O_CLOEXEC) == 0) {
+    char b;
+    iovec v{&b, 1};
+    p.pipe_nowait = !(::preadv2(pfd[0], &v, 1, -1, RWF_NOWAIT) < 0 && errno == EOPNOTSUPP);
+    ::close(pfd[0]);
+    ::close(pfd[1]);
+  }
+  if (p.pipe_nowait) p.features.insert("pipe_nowait");
 
   io_uring ring;
   io_uring_params params{};

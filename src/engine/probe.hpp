@@ -9,6 +9,8 @@ namespace ringside {
 struct KernelProbe {
   std::string release;          // uname -r
   bool ipv6 = false;            // a socket can bind ::1
+  bool pipe_nowait = true;      // pipes take RWF_NOWAIT (FMODE_NOWAIT, Linux 6.4+): io_uring
+                                // retries pipe reads inline instead of punting them to io-wq
   bool uring = false;           // io_uring_setup works here
   std::string uring_reason;     // why not (sysctl, seccomp, ENOSYS...)
   std::vector<std::string> uring_ops;       // opcodes the kernel supports

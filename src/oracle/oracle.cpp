@@ -6,7 +6,10 @@
 
 namespace ringside {
 
-Oracle::Oracle(const Program& program, Profile profile) : impl_(std::make_unique<Impl>(program, profile)) {}
+Oracle::Oracle(const Program& program, Profile profile, KernelFacts facts)
+    : impl_(std::make_unique<Impl>(program, profile)) {
+  impl_->facts = facts;
+}
 Oracle::~Oracle() = default;
 
 Check Oracle::observe(size_t i, const Observation& obs) {

@@ -17,7 +17,7 @@ namespace ringside {
 
 class Oracle {
  public:
-  Oracle(const Program& program, Profile profile = Profile::Linux);
+  Oracle(const Program& program, Profile profile = Profile::Linux, KernelFacts facts = {});
   ~Oracle();
   Oracle(const Oracle&) = delete;
   Oracle& operator=(const Oracle&) = delete;

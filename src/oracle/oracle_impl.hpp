@@ -33,6 +33,7 @@ struct Oracle::Impl {
   std::map<uint32_t, RuleId> later_rule;
 
   bool linux_profile() const { return profile == Profile::Linux; }
+  KernelFacts facts;
   const Step& step(size_t i) const { return prog.steps[i]; }
   Desc& d_of(ResId r) { return fds.desc(fds.desc_of(r)); }
   DescId id_of(ResId r) const { return fds.desc_of(r); }

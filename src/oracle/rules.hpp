@@ -6,6 +6,14 @@
 namespace ringside {
 
 enum class Profile : uint8_t { Contract, Linux };
+
+// Facts about the kernel under test that select between Linux behaviours (probed by the
+// engine, never guessed from the version; the defaults are today's kernels).
+struct KernelFacts {
+  // Pipes support nonblocking reads from io_uring (FMODE_NOWAIT, Linux 6.4). Without it a
+  // pipe read that must wait is retried from io-wq, where cancels count loosely.
+  bool pipe_nowait = true;
+};
 std::string_view profile_name(Profile p);
 
 enum class RuleId : uint16_t {

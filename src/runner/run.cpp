@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/errors.hpp"
+#include "engine/probe.hpp"
 #include "mutate/mutants.hpp"
 #include "oracle/expect.hpp"
 #include "oracle/oracle.hpp"
@@ -42,6 +43,13 @@ std::string missing_requirement(const Program& p, const KernelProbe& probe) {
 }
 
 namespace {
+
+// What the oracle needs to know of this kernel (probed once per process).
+KernelFacts kernel_facts() {
+  KernelFacts f;
+  f.pipe_nowait = probe_kernel().pipe_nowait;
+  return f;
+}
 
 void record_violation(ScenarioResult& r, const Program& p, const Violation& v, const std::string& state) {
   const Rule& rl = rule(v.rule);
@@ -77,7 +85,7 @@ ScenarioResult run_in_process(const Program& p, const RunOptions& o, Engine& eng
     for (size_t k = r.trace.size(); k < upto; ++k) r.trace.push_back(format_trace_line(p, k, seen[k]));
   };
   try {
-    Oracle oracle(p, o.profile);
+    Oracle oracle(p, o.profile, kernel_facts());
     std::unique_ptr<Mutation> mutation = o.mutant ? o.mutant->make() : nullptr;
     engine.begin(p);
     bool failed = false;

@@ -46,6 +46,7 @@ struct Req {
   uint32_t ltimeout = kNoReq;  // the LINK_TIMEOUT guarding this request
   bool drain = false;       // effective IOSQE_IO_DRAIN (set on a chain's head)
   bool dangling = false;    // head of a chain left open at the end of its submit call
+  bool chain_failed_at_init = false;  // a later member of its chain failed at submission
   bool eopnotsupp = false;  // drain on a ring that saw CQE_SKIP_SUCCESS (Linux fails it)
   bool badf = false;        // its fd was closed before submission
   bool invalid = false;     // a LINK_TIMEOUT with nothing to guard: -EINVAL

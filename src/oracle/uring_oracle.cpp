@@ -219,6 +219,14 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
     // (io_submit_state_end -> io_queue_sqe_fallback).
     if (link_open && (k + 1 == queued.size() || (k + 1) % per == 0)) uring.reqs[head].dangling = true;
   }
+  // A request refused at submission (io_init_req: drain after CQE_SKIP_SUCCESS, a second
+  // LINK_TIMEOUT) inside a chain fails the whole chain: io_submit_fail_init marks the head
+  // failed, so the members before it never start and end -ECANCELED.
+  for (uint32_t id : queued) {
+    const Req& r = uring.reqs[id];
+    if (r.eopnotsupp || r.invalid)
+      for (uint32_t p = r.prev; p != kNoReq; p = uring.reqs[p].prev) uring.reqs[p].chain_failed_at_init = true;
+  }
   // Effects that start with submission.
   for (uint32_t id : queued) {
     Req& r = uring.reqs[id];
@@ -477,20 +485,26 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
     }
   }
   if (r.must_cancel) cancel_possible = true;
-  if (broken) {
-    rule = RuleId::UringLinkCancelRest;
-    allowed = RetSet::err(ECANCELED);
-    detail = "an earlier member of its chain failed";
-  } else if (r.badf) {
-    allowed = RetSet::err(EBADF);
-    detail = "its fd was closed before it was submitted";
-  } else if (r.eopnotsupp) {
+  // Refused at submission: its own error, whatever its chain does.
+  if (r.eopnotsupp) {
     rule = RuleId::UringDrainAfterSkip;
     allowed = RetSet::err(EOPNOTSUPP);
     if (profile == Profile::Contract) allowed.add(INT32_MIN, INT32_MAX);  // "undefined behavior"
   } else if (r.invalid) {
     allowed = RetSet::err(EINVAL);
     detail = "a LINK_TIMEOUT needs a request with IOSQE_IO_LINK just before it";
+  } else if (r.chain_failed_at_init && linux_profile()) {
+    broken = true;
+    rule = RuleId::UringLinkCancelRest;
+    allowed = RetSet::err(ECANCELED);
+    detail = "a later member of its chain was refused at submission, which fails the whole chain";
+  } else if (broken) {
+    rule = RuleId::UringLinkCancelRest;
+    allowed = RetSet::err(ECANCELED);
+    detail = "an earlier member of its chain failed";
+  } else if (r.badf) {
+    allowed = RetSet::err(EBADF);
+    detail = "its fd was closed before it was submitted";
   } else if (r.must_cancel) {
     rule = r.must_cancel_rule;
     allowed = RetSet::of({-ECANCELED, -EINTR});
@@ -630,6 +644,7 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
       }
     }
     if (cancel_possible) allowed.add_err(ECANCELED).add_err(EINTR);
+    if (r.chain_failed_at_init) allowed.add_err(ECANCELED);  // contract: not documented either way
     if (after_hard_failure) {
       rule = RuleId::UringHardlinkContinue;
       detail = "its predecessor failed, but with IOSQE_IO_HARDLINK";

@@ -127,3 +127,22 @@ TEST_CASE("corpus writes one file per scenario and a dictionary", "[cli][fuzz]")
   CHECK(std::filesystem::file_size(d.path + "/d.dict") > 100);
   CHECK(std::filesystem::file_size(d.path + "/s.dict") > 100);
 }
+
+TEST_CASE("selftest --fuzz-time times the fuzzer finding a mutant", "[cli][fuzz][kernel]") {
+  for (const char* bad : {"selftest --fuzz-time abc", "selftest --fuzz-time -1", "selftest --fuzz-time=-1",
+                          "selftest --fuzz-time nan", "selftest --fuzz-time"}) {
+    INFO(bad);
+    CHECK(ringside(bad).status == 2);
+  }
+  auto r = ringside("selftest --mutant stream.corrupt_data --fuzz-time 20");
+  INFO(r.out);
+  CHECK(r.status == 0);  // the suite kills it; the fuzz table never changes the status
+  auto table = r.out.find("fuzzer from an empty corpus");
+  REQUIRE(table != std::string::npos);
+  auto row = r.out.find("\nstream.corrupt_data ", table);
+  REQUIRE(row != std::string::npos);
+  std::string line = r.out.substr(row + 1, r.out.find('\n', row + 1) - row - 1);
+  CHECK(line.find(" yes ") != std::string::npos);
+  CHECK(line.find("NOT FOUND") == std::string::npos);
+  CHECK(r.out.find("the fuzzer found 1 of 1 mutants") != std::string::npos);
+}

@@ -266,6 +266,14 @@ TEST_CASE("C reproducers compile, fail with the mutant re-applied and pass witho
       {"stream.drop_rdhup", "a, b = socketpair unix_stream nonblock\nshutdown a wr\npoll b events=in|rdhup\n"},
       {"stream.corrupt_data", "a, b = socketpair unix_stream nonblock\nlater 1ms write a 100\njoin\nread b 100\n"},
       {"stream.corrupt_data", "a, b = socketpair unix_stream nonblock\nwrite a 100\nf = file size=10\ndrain b\n"},
+      // io_uring: checks on one request's CQE (Judged::CqeRes, Judged::CqeCount).
+      {"uring.cancel_zero_normal", "q = ring\nn = uring_nop q\nsubmit q\nreap q\nuring_cancel q n\nsubmit q\nreap q\n"},
+      {"uring.duplicate_cqe", "q = ring\nn = uring_nop q\nsubmit q\nreap q\n"},
+      {"uring.drop_cqe", "q = ring\nn = uring_nop q\nsubmit q\nreap q\nreap q timeout=600\n"},
+      {"uring.waitall_early", "a, b = socketpair unix_stream\nq = ring\nrv = uring_recv q b 100 waitall\nsubmit q\n"
+                              "write a 100\nreap q\n"},
+      {"uring.chain_continues", "q = ring\nf = file size=4\nrd = uring_read q f 10 off=0 flags=link\n"
+                                "n = uring_nop q\nsubmit q\nreap q min=2\n"},
   };
   int n = 0;
   for (const auto& c : cases) {
@@ -296,6 +304,45 @@ TEST_CASE("C reproducers compile, fail with the mutant re-applied and pass witho
     CHECK(compile_and_run(dir, name + "f", with_fault) == 1);
     CHECK(compile_and_run(dir, name, as_is) == 0);
   }
+}
+
+TEST_CASE("io_uring scenarios run as C, and the benchmark emitter takes them", "[fuzz][emitc][kernel]") {
+  // Every scripted io_uring scenario whose steps all have C code: emitted with a check that
+  // always holds (a CQE count >= 0), it compiles, runs to the end without an environment
+  // failure or a hang, and exits 0. Then all of them as one benchmark program.
+  std::optional<ScriptError> perr;
+  auto suite = parse_all(embedded_scenarios(), perr);
+  REQUIRE_FALSE(perr);
+  ScratchDir dir;
+  std::vector<BenchProgram> bench;
+  size_t n = 0;
+  for (const auto& sc : suite) {
+    const Program& p = sc.program;
+    bool uring = false, supported = !p.steps.empty();
+    for (const Step& s : p.steps) {
+      uring = uring || s.op == Op::RingNew;
+      supported = supported && c_emitter(s.op);
+    }
+    if (!uring || !supported) continue;
+    EmitCInput in;
+    in.program = &p;
+    in.violation.step = p.steps.size() - 1;
+    in.violation.allowed.what = Judged::CqeCount;
+    in.violation.allowed.ref = 1;
+    in.violation.allowed.ranges = {{0, INT64_MAX}};
+    std::string err;
+    std::string c = emit_c(in, err);
+    INFO(sc.source.name << ": " << err);
+    REQUIRE_FALSE(c.empty());
+    CHECK(compile_and_run(dir, "scn" + std::to_string(n++), c) == 0);
+    bench.push_back({&p, p.steps.size()});
+  }
+  CHECK(n >= 40);
+  std::string err;
+  std::string c = emit_c_bench(bench, 2, err);
+  INFO(err);
+  REQUIRE_FALSE(c.empty());
+  CHECK(compile_and_run(dir, "bench", c) == 0);
 }
 
 TEST_CASE("an operation without C code is a clear 'not supported' error", "[fuzz][emitc]") {

@@ -60,6 +60,11 @@ static MAYBE_UNUSED unsigned char *data_;              /* bytes the last read re
 static MAYBE_UNUSED long datalen_;
 static MAYBE_UNUSED long later_ret_[NSTEPS];
 static char tmpdir_[] = "/tmp/ringside-repro.XXXXXX";
+/* io_uring: prepares the SQE of the request queued by a step, at submit (generated per
+   program); the end of a program's rings (set by its first `ring` step). */
+static MAYBE_UNUSED void (*prep_fn_)(int step, struct io_uring_sqe *sqe);
+static MAYBE_UNUSED void (*ring_finish_)(void);
+static MAYBE_UNUSED int mutant_done_; /* a mutant that strikes once has struck */
 static volatile int current_step_;
 
 /* The bytes ringside writes: a function of (stream, offset), so readers can be checked. */
@@ -205,6 +210,14 @@ bool allowed_condition(const Allowed& a, std::string& cond, std::string& observe
       cond = "data_matches(" + std::to_string(a.ref) + "u, " + std::to_string(a.offset) + "ull)";
       observed = "\"the bytes read\"";
       return true;
+    case Judged::CqeRes:
+      // The res of the request's final CQE; if none was taken the failure did not recur
+      // (cqe_final says so), and the check holds.
+      x = "cres_";
+      break;
+    case Judged::CqeCount:
+      x = "cqe_count(" + std::to_string(a.ref) + "ull)";
+      break;
     case Judged::Unknown:
       error = "the check that failed cannot be expressed in C yet";
       return false;
@@ -219,6 +232,7 @@ bool allowed_condition(const Allowed& a, std::string& cond, std::string& observe
       else cond += "((long long)" + x + " >= " + int_lit(lo) + " && (long long)" + x + " <= " + int_lit(hi) + ")";
     }
   }
+  if (a.what == Judged::CqeRes) cond = "!cqe_final(" + std::to_string(a.ref) + "ull, &cres_) || " + cond;
   observed = x;
   return true;
 }
@@ -245,6 +259,21 @@ void emit_step_code(const Program& p, size_t i, const Mutant* mutant, std::strin
     std::string f = mutant_c_code(*mutant, p, s);
     if (!f.empty()) ce.line("/* mutant " + std::string(mutant->id) + " */ " + f);
   }
+}
+
+// The function submit calls to prepare the SQE of the request a step queued (io_uring
+// steps of the first `steps` steps, CStepEmitter::prep).
+std::string prep_function(const std::string& name, const Program& p, size_t steps) {
+  std::string out = "\nstatic MAYBE_UNUSED void " + name + "(int step, struct io_uring_sqe *sqe) {\n  switch (step) {\n";
+  for (size_t i = 0; i < p.steps.size() && i < steps; ++i) {
+    const CStepEmitter* e = c_emitter(p.steps[i].op);
+    if (!e || !e->prep) continue;
+    out += "  case " + std::to_string(i) + ": {\n";
+    CEmit ce(out, p, i);
+    e->prep(ce, p.steps[i]);
+    out += "    break;\n  }\n";
+  }
+  return out + "  default:\n    (void)sqe;\n    break;\n  }\n}\n";
 }
 
 // The function the helper thread calls for the program's `later` steps (of the first
@@ -342,6 +371,7 @@ std::string emit_c(const EmitCInput& in, std::string& error) {
 
   auto step_code = [&](size_t i, std::string& o) { emit_step_code(p, i, in.mutant, o); };
   out += later_function("run_later", p, last + 1, in.mutant);
+  out += prep_function("prep_steps", p, last + 1);
 
   std::string fail_block = "      fprintf(stderr, \"DEVIATION %s: %s\\n  observed %lld, allowed: %s\\n\", " +
                            c_string(std::string(rl.id)) + ", " + c_string(where) + ", (long long)(" +
@@ -351,7 +381,8 @@ std::string emit_c(const EmitCInput& in, std::string& error) {
   };
 
   out += "\nint main(void) {\n";
-  out += "  signal(SIGPIPE, SIG_IGN);\n  signal(SIGALRM, on_alarm);\n  alarm(30);\n  later_fn_ = run_later;\n";
+  out += "  signal(SIGPIPE, SIG_IGN);\n  signal(SIGALRM, on_alarm);\n  alarm(30);\n  later_fn_ = run_later;\n"
+         "  prep_fn_ = prep_steps;\n";
   out += "  for (int r = 0; r < NRES; ++r) fd_[r] = -1;\n";
   out += "  if (!mkdtemp(tmpdir_)) env_fail(\"mkdtemp\");\n";
   for (size_t i = 0; i < p.steps.size() && i <= last; ++i) {
@@ -399,6 +430,7 @@ std::string emit_c_bench(const std::vector<BenchProgram>& programs, unsigned rou
 /* The engine's end of a program: join the helper, close every fd still open. */
 static void finish_program(void) {
   join_later();
+  if (ring_finish_) ring_finish_(); /* rings are reset before the fds their requests use are closed */
   pthread_mutex_lock(&mu_);
   njobs_ = done_jobs_ = next_job_ = 0;
   pthread_mutex_unlock(&mu_);
@@ -414,7 +446,8 @@ static void finish_program(void) {
     size_t steps = std::min(programs[k].steps, p.steps.size());
     std::string name = "p" + std::to_string(k);
     out += later_function("later_" + name, p, steps, nullptr);
-    out += "\nstatic void run_" + name + "(void) {\n  later_fn_ = later_" + name + ";\n";
+    out += prep_function("prep_" + name, p, steps);
+    out += "\nstatic void run_" + name + "(void) {\n  later_fn_ = later_" + name + ";\n  prep_fn_ = prep_" + name + ";\n";
     for (size_t i = 0; i < steps; ++i) {
       out += "  {\n    long ret = 0, value = 0;\n";
       if (p.steps[i].later) out += "    post_later(" + std::to_string(i) + ", " + std::to_string(p.steps[i].delay_us) + "L);\n";

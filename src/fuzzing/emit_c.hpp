@@ -15,6 +15,9 @@
 //                                              (poll, select) or epoll token (0: none)
 //   data_, datalen_                            bytes a read returned
 //   later_ret_[step]                           results of `later` steps after join
+//   ring_[r], cqe_[0..ncqe_)                   io_uring: the ring of resource r, the
+//                                              CQEs the last `reap` took (see
+//                                              emit_c_ops_uring.cpp)
 // and the helpers of the prelude: pattern_byte(), fill_pattern(), bind_loopback(),
 // env_fail(), now_ns().
 #pragma once
@@ -53,8 +56,14 @@ struct CStepEmitter {
   // Emits the system calls of step `s`, setting ret/value/masks_/data_ as the engine's
   // Observation would.
   void (*emit)(CEmit& e, const Step& s);
-  // C helpers the code needs, emitted once per program (or nullptr).
+  // C helpers the code needs, emitted once per program (or nullptr). Emitters that share
+  // helpers name them from one entry only (io_uring: `ring`, which every program with an
+  // io_uring step has).
   const char* support = nullptr;
+  // io_uring requests: the code that prepares the SQE `sqe` of the request queued by step
+  // `s` when it is submitted (the engine prepares SQEs at submit time, see uring_ring.hpp);
+  // it runs in a generated `prep_step` switch, nullptr for other steps.
+  void (*prep)(CEmit& e, const Step& s) = nullptr;
 };
 
 // The tables: readiness steps (emit_c_ops.cpp), io_uring steps (emit_c_ops_uring.cpp),

@@ -143,6 +143,13 @@ void dup_(CEmit& e, const Step& s) {
 }
 
 void close_(CEmit& e, const Step& s) {
+  if (e.kind(s.ins[0]) == ResKind::Ring) {
+    // As the engine: what is in flight is cancelled, then io_uring_queue_exit (its support
+    // code comes with the `ring` step, emit_c_ops_uring.cpp).
+    e.line("ring_close(" + res(s.ins[0]) + ");");
+    e.line("ret = 0;");
+    return;
+  }
   e.line("ret = close(" + e.fd(s.ins[0]) + ") == 0 ? 0 : -errno;");
   e.line(e.fd(s.ins[0]) + " = -1;");
 }

@@ -69,6 +69,28 @@ bool success(const Req& r, int64_t res, ResKind fd_kind) {
   }
 }
 
+// A request's user_data (uring_ids.hpp).
+uint64_t ud_of(const Req& r) { return uring::user_data_of_step(r.step); }
+
+// Attaches the allowed set of a violated check on one request's CQEs in machine-readable
+// form (Judged::CqeRes / CqeCount; see verdict.hpp), for the C reproducer. The check
+// itself is unchanged: only violations are touched.
+Check judged(Check c, Judged what, const Req& r, const RetSet& allowed) {
+  if (c) {
+    c->allowed.what = what;
+    c->allowed.ref = ud_of(r);
+    c->allowed.ranges = allowed.ranges();
+  }
+  return c;
+}
+
+// Any res except a cancellation (-ECANCELED, -EINTR).
+RetSet not_cancelled() {
+  RetSet s;
+  s.add(INT32_MIN, -ECANCELED - 1).add(-ECANCELED + 1, -EINTR - 1).add(-EINTR + 1, INT32_MAX);
+  return s;
+}
+
 std::string req_name(const Program& p, const Req& r) {
   const Step& s = p.steps[r.step];
   if (!s.outs.empty()) return "'" + p.res(s.outs[0]).name + "'";
@@ -370,8 +392,11 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
     return violation(i, RuleId::UringExactlyOnce, "no CQE before the request is submitted", "a CQE for " + name);
   if (r.state == ReqState::Done) {
     RuleId rule = r.silent ? RuleId::UringSkipSuccess : r.multishot ? RuleId::UringMultishotMore : RuleId::UringExactlyOnce;
-    return violation(i, rule, r.silent ? "no CQE (omitted)" : "no CQE after the final one",
-                     "another CQE for " + name + " (res " + result_text(c.res) + ")");
+    Check v = violation(i, rule, r.silent ? "no CQE (omitted)" : "no CQE after the final one",
+                        "another CQE for " + name + " (res " + result_text(c.res) + ")");
+    // A second final CQE: at most one (none if it was omitted) may have been taken.
+    if (!more) return judged(std::move(v), Judged::CqeCount, r, RetSet::range(0, r.silent ? 0 : 1));
+    return v;
   }
   const uint64_t now = uring.tick();
   // Every CQE counts for the count timeouts armed before it; an expired timeout does not.
@@ -381,7 +406,10 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
         ++t.cqes_after;
   const uint32_t filter = (r.events & ev::Modeled) | ev::Err | ev::Hup;
   auto poll_mask_ok = [&]() -> Check {
-    if (c.res <= 0) return violation(i, RuleId::UringPollReady, "a non-empty poll mask", result_text(c.res));
+    if (c.res <= 0)
+      return more ? violation(i, RuleId::UringPollReady, "a non-empty poll mask", result_text(c.res))
+                  : judged(violation(i, RuleId::UringPollReady, "a non-empty poll mask", result_text(c.res)),
+                           Judged::CqeRes, r, RetSet::range(1, INT32_MAX));
     for (const ReadySet& rs : r.states)
       if (rs.allows(static_cast<uint32_t>(c.res), filter)) return std::nullopt;
     ReadySet now_rs = fds.readiness(r.desc);
@@ -653,14 +681,16 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
   if (checked) {
     if (r.cancelled && !broken && !cancel_possible && cancel_denied) {
       fds.exercise(denied_by);
-      return violation(i, denied_by, "the request ends normally", result_text(c.res),
-                       denied_by == RuleId::UringLinkTimeoutOneOf ? "its linked timeout said it completed first"
-                                                                   : "a cancel answered ENOENT for it");
+      return judged(violation(i, denied_by, "the request ends normally", result_text(c.res),
+                              denied_by == RuleId::UringLinkTimeoutOneOf ? "its linked timeout said it completed first"
+                                                                          : "a cancel answered ENOENT for it"),
+                    Judged::CqeRes, r, not_cancelled());
     }
     if (r.op == Op::UringPoll && c.res > 0 && !broken && !r.badf) {
       fds.exercise(RuleId::UringPollReady);
       if (Check e = poll_mask_ok()) return e;
-    } else if (Check e = expect(i, rule, allowed, c.res, detail.empty() ? name : name + ": " + detail)) {
+    } else if (Check e = expect(i, rule, allowed, c.res, detail.empty() ? name : name + ": " + detail,
+                                Judged::CqeRes, ud_of(r))) {
       return e;
     }
     if (r.flags & sqe::SkipSuccess) {
@@ -682,8 +712,9 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
     if (can_cancel(r, t)) {
       if (c.res == 0) {
         if (t.state == ReqState::Done && !t.cancelled && !t.silent)
-          return violation(i, crule, "ENOENT or EALREADY (the target already ended " + result_text(t.res) + ")", "0",
-                           req_name(prog, t));
+          return judged(violation(i, crule, "ENOENT or EALREADY (the target already ended " + result_text(t.res) + ")",
+                                  "0", req_name(prog, t)),
+                        Judged::CqeRes, r, RetSet::of({-ENOENT, -EALREADY}));
         t.must_cancel = true;
         t.must_cancel_rule = crule;
       }
@@ -692,12 +723,14 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
         for (const Req& k : uring.reqs)
           other = other || (k.id != r.id && is_cancel(k.op) && k.state != ReqState::Queued && can_cancel(k, t));
         if (!other)
-          return violation(i, crule, "0 or EALREADY (the target ended " + result_text(t.res) + ")", "ENOENT",
-                           req_name(prog, t));
+          return judged(violation(i, crule, "0 or EALREADY (the target ended " + result_text(t.res) + ")", "ENOENT",
+                                  req_name(prog, t)),
+                        Judged::CqeRes, r, RetSet::of({0, -EALREADY}));
       }
       if (r.op == Op::UringTimeoutRemove && (c.res == -EBUSY || c.res == -EALREADY || c.res == -ENOENT) &&
           t.state == ReqState::Done && t.res == -ECANCELED && t.done_tick > r.submit_tick)
-        return violation(i, crule, "the timeout fired (ETIME)", "it ended ECANCELED", req_name(prog, t));
+        return judged(violation(i, crule, "the timeout fired (ETIME)", "it ended ECANCELED", req_name(prog, t)),
+                      Judged::CqeRes, t, RetSet::err(ETIME));
     }
   }
   // A linked timeout and its request: never both cancelled.
@@ -713,8 +746,9 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
         for (const Req& k : uring.reqs) other = other || (is_cancel(k.op) && k.state != ReqState::Queued && can_cancel(k, t));
         for (uint32_t p = t.prev; p != kNoReq; p = uring.reqs[p].prev) other = other || uring.reqs[p].failed;
         if (!other)
-          return violation(i, RuleId::UringLinkTimeoutOneOf, "ETIME from the timeout of a cancelled request",
-                           result_text(l.res), req_name(prog, t) + " ended " + result_text(t.res));
+          return judged(violation(i, RuleId::UringLinkTimeoutOneOf, "ETIME from the timeout of a cancelled request",
+                                  result_text(l.res), req_name(prog, t) + " ended " + result_text(t.res)),
+                        Judged::CqeRes, l, RetSet::err(ETIME));
       }
     }
   }
@@ -863,9 +897,13 @@ Check Oracle::Impl::uring_cancel_counts(size_t i) {
     }
     if (!settled) continue;
     fds.exercise(RuleId::UringCancelCount);
-    if (said < lo || said > hi)
-      return violation(i, counts(c) ? RuleId::UringCancelCount : RuleId::UringCancelConsistent,
-                       RetSet::range(lo, hi).text() + " request(s) ended cancelled by it", result_text(c.res), req_name(prog, c));
+    if (said < lo || said > hi) {
+      Check v = violation(i, counts(c) ? RuleId::UringCancelCount : RuleId::UringCancelConsistent,
+                          RetSet::range(lo, hi).text() + " request(s) ended cancelled by it", result_text(c.res),
+                          req_name(prog, c));
+      // A counting cancel's res is the count itself.
+      return counts(c) ? judged(std::move(v), Judged::CqeRes, c, RetSet::range(lo, hi)) : v;
+    }
     c.loose = true;  // checked once
   }
   return std::nullopt;
@@ -955,13 +993,20 @@ Check Oracle::Impl::uring_settled(size_t i, RingModel& ring, const Observation& 
     return w.single(only) ? std::optional(RuleId::UringExactlyOnce) : std::nullopt;
   };
   std::vector<std::pair<const Req*, RuleId>> missing;
+  std::vector<bool> final_due;  // per entry of `missing`: a final CQE (else a multishot wakeup)
   for (const Req& r : uring.reqs) {
-    if (auto rule = due_rule(r, due_rule)) missing.push_back({&r, *rule});
+    if (auto rule = due_rule(r, due_rule)) {
+      missing.push_back({&r, *rule});
+      final_due.push_back(true);
+    }
     // An armed multishot poll woken while its fd is ready posts again.
     if (r.ring == ri && r.state == ReqState::InFlight && r.multishot && r.woken && !r.loose && !fds.desc(r.desc).chaos &&
         model::kSettleMs <= timeout_ms) {
       uint32_t filter = (r.events & ev::Modeled) | ev::Err | ev::Hup;
-      if (fds.readiness(r.desc).yes_bits() & filter) missing.push_back({&r, RuleId::UringMultishotMore});
+      if (fds.readiness(r.desc).yes_bits() & filter) {
+        missing.push_back({&r, RuleId::UringMultishotMore});
+        final_due.push_back(false);
+      }
     }
   }
   if (missing.empty() || static_cast<int64_t>(obs.cqes.size() + missing.size()) < min) return std::nullopt;
@@ -986,8 +1031,12 @@ Check Oracle::Impl::uring_settled(size_t i, RingModel& ring, const Observation& 
     }
   }
   fds.exercise(rule);
-  return violation(i, rule, "the CQE of " + req_name(prog, r) + " within " + std::to_string(timeout_ms) + "ms",
-                   std::to_string(obs.cqes.size()) + " CQE(s), then the wait timed out", detail);
+  Check v = violation(i, rule, "the CQE of " + req_name(prog, r) + " within " + std::to_string(timeout_ms) + "ms",
+                      std::to_string(obs.cqes.size()) + " CQE(s), then the wait timed out", detail);
+  // A final CQE that was due: it must have been taken by now (a multishot wakeup is not a
+  // final CQE and stays Unknown).
+  if (final_due.front()) return judged(std::move(v), Judged::CqeCount, r, RetSet::range(1, INT64_MAX));
+  return v;
 }
 
 }  // namespace ringside

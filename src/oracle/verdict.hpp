@@ -19,16 +19,22 @@ enum class Judged : uint8_t {
   Mask,       // the readiness mask reported for one operand (0 if not reported)
   Data,       // the bytes read: pattern_byte(stream, offset + k)
   HelperRet,  // the result of a `later` step, seen at join
+  // io_uring (the failing step is a `reap`): `ref` is a request's user_data.
+  CqeRes,     // the res of the last final CQE (no IORING_CQE_F_MORE) with user_data `ref`
+              // taken so far, this reap included; the check holds if there is none (the
+              // failure did not recur: the CQE was not taken)
+  CqeCount,   // how many final CQEs with user_data `ref` were taken so far, this reap included
 };
 
 // The allowed set of a violated check in machine-readable form.
 struct Allowed {
   Judged what = Judged::Unknown;
-  // Ret / Value / HelperRet: allowed closed intervals. Mask: allowed masks (lo == hi),
+  // Ret / Value / HelperRet / CqeRes / CqeCount: allowed closed intervals. Mask: allowed masks (lo == hi),
   // compared after `& filter`.
   std::vector<std::pair<int64_t, int64_t>> ranges;
   uint64_t ref = 0;       // Mask: operand index (poll, select) or registration token (epoll_wait);
-                          // Data: pattern stream; HelperRet: index of the `later` step
+                          // Data: pattern stream; HelperRet: index of the `later` step;
+                          // CqeRes / CqeCount: user_data of the request
   uint64_t offset = 0;    // Data: stream offset of the first byte read
   uint32_t filter = ~0u;  // Mask: bits that are compared
   bool contains(int64_t v) const {

@@ -273,14 +273,14 @@ Check EpollModel::wait(size_t step, DescId ep, int max, int64_t timeout_ms, cons
     // condition turned on) before the wakeup itself is delivered, which then queues the
     // registration again (ep_poll_callback during ep_send_events): found by the fuzzer
     // with a readiness wrapper's first transition.
-    const Level coming_before = fds_.wake_coming(r->target);
+    const Level coming_before = fds_.wake_coming(r->target, r->filter());
     for (const Condition* c : rs.implied_on(obs.events[i].mask, r->filter())) fds_.learn(*c);
     r->missed = 0;
     if (r->et()) {
       // Consumed. If more was in flight, its wakeup may come before or after this harvest.
       r->edge = Level::No;
       if (wakeup_may_follow(*r)) {
-        r->edge = fds_.wake_coming(r->target);
+        r->edge = fds_.wake_coming(r->target, r->filter());
         if (r->edge == Level::No) r->soon_pending = false;
       }
       if (coming_before != Level::No) r->edge = strongest(r->edge, Level::Maybe);
@@ -293,7 +293,7 @@ Check EpollModel::wait(size_t step, DescId ep, int max, int64_t timeout_ms, cons
     // stronger edge absorbed (a wrapper's eventfd reset after an earlier transition).
     for (auto* r : mine)
       if (!seen.count(r) && r->et() && r->edge != Level::Soon) {
-        r->edge = wakeup_may_follow(*r) ? fds_.wake_coming(r->target) : Level::No;
+        r->edge = wakeup_may_follow(*r) ? fds_.wake_coming(r->target, r->filter()) : Level::No;
         if (r->edge == Level::No) r->soon_pending = false;
       }
   }

@@ -468,9 +468,11 @@ bool FdModel::sure_room(DescId d, uint64_t n) const {
   }
 }
 
-Level FdModel::wake_coming(DescId d) const {
+Level FdModel::wake_coming(DescId d, uint32_t interest) const {
   const Desc& s = descs_[d];
-  if (s.wrapper != kNone) return wrappers_[s.wrapper].transition_coming() ? Level::Soon : Level::No;
+  // A wrapper's transition is an eventfd signal: its wakeup key is EPOLLIN only.
+  if (s.wrapper != kNone)
+    return (interest & ev::In) && wrappers_[s.wrapper].transition_coming() ? Level::Soon : Level::No;
   return in_flight(d) ? Level::Maybe : Level::No;
 }
 

@@ -188,7 +188,9 @@ class FdModel {
   uint64_t pipe_fill(ChanId c, uint64_t chunk, bool apply);
   // How sure a wakeup of d's waiters is still to come: Soon when it certainly will (a
   // wrapper's next R 0 -> >0 transition), Maybe when something in flight may bring one.
-  Level wake_coming(DescId d) const;
+  // `interest`: the poll bits a registration listens to (a wakeup with another key does
+  // not reach it).
+  Level wake_coming(DescId d, uint32_t interest = ~0u) const;
   // Readiness: the poll masks d's state allows.
   ReadySet readiness(DescId d) const;
 

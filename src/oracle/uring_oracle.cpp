@@ -458,9 +458,12 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
   }
   // Drains: a drained request ends after everything submitted before it; everything
   // submitted after a drained request ends after it.
-  if (checked && !ring.multishot_used) {
+  // Requests refused at submission, and the chains they fail, complete at once
+  // (io_queue_sqe_fallback fails them before any drain check).
+  auto refused = [](const Req& q) { return q.eopnotsupp || q.invalid || q.chain_failed_at_init; };
+  if (checked && !ring.multishot_used && !refused(r)) {
     for (Req& o : uring.reqs) {
-      if (o.ring != r.ring || o.id == r.id || o.state == ReqState::Queued || o.eopnotsupp) continue;
+      if (o.ring != r.ring || o.id == r.id || o.state == ReqState::Queued || refused(o)) continue;
       if (r.drain && before(o, r) && o.state == ReqState::InFlight && !(o.flags & sqe::SkipSuccess)) {
         fds.exercise(RuleId::UringDrain);
         return violation(i, RuleId::UringDrain, "the CQE of " + req_name(prog, o) + " first",

@@ -66,6 +66,17 @@ TEST_CASE("the private temp dir is removed after the run, and after a crash", "[
   r = run_program(p, ro);
   CHECK(r.verdict == Verdict::Pass);
   CHECK(std::filesystem::is_empty(base));
+  // The isolated child dies holding its files: the parent removes what it left.
+  ro.isolate = true;
+  r = run_program(parse("f = file size=1k\ntest_crash\n"), ro);
+  CHECK(r.verdict == Verdict::Fail);
+  CHECK(std::filesystem::is_empty(base));
+  ro.step_deadline = std::chrono::milliseconds(60000);
+  ro.scenario_deadline = std::chrono::milliseconds(300);  // killed by the scenario deadline
+  r = run_program(parse("f = file size=1k\ntest_hang\n"), ro);
+  CHECK(r.verdict == Verdict::Fail);
+  CHECK(r.rule_id == "step.deadline");
+  CHECK(std::filesystem::is_empty(base));
   std::filesystem::remove_all(base);
 }
 

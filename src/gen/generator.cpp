@@ -1,5 +1,7 @@
 #include "gen/generator.hpp"
 
+#include <bit>
+#include <optional>
 #include <random>
 
 namespace ringside {
@@ -10,6 +12,10 @@ class Gen {
   Gen(uint64_t seed, const GenOptions& o) : rng_(seed), o_(o), b_(o.limits) {}
 
   Program run() {
+    // Half the programs focus on one kind of resource (epoll, ring, wrapper, TCP...):
+    // behaviours that need several steps on the same kind (ET re-fire, SO_ERROR after a
+    // refused connect, a CQ overflow) then come up far more often than by chance.
+    if (chance(0.5)) focus_ = static_cast<ResKind>(pick(kKindCount));
     size_t n = 1 + pick(o_.max_steps);
     for (size_t tries = 0; b_.program().steps.size() < n && !b_.full() && tries < n * 20; ++tries) step();
     Program p = b_.take();
@@ -29,6 +35,7 @@ class Gen {
     double w = 1;
     if (!spec.outs.empty()) w = live < 3 ? 4 : live < 8 ? 1.5 : 0.4;
     if (spec.op == Op::Close) w = 0.5;
+    if (focus_ && touches(spec, *focus_)) w *= 5;
     if (spec.op == Op::Join) w = b_.later_pending() ? 1.5 : 0.05;
     if (b_.later_pending()) {
       bool waits = false;
@@ -117,6 +124,15 @@ class Gen {
     (void)b_.add(std::move(s));  // a step that breaks a rule is simply not taken
   }
 
+  static bool touches(const OpSpec& spec, ResKind k) {
+    for (const auto& o : spec.outs)
+      if (o.kinds == kind_bit(k)) return true;
+    for (const auto& o : spec.ins)
+      if (kind_in(k, o.kinds) && std::popcount(o.kinds) <= 8) return true;  // not `any`
+    return false;
+  }
+
+  std::optional<ResKind> focus_;
   std::mt19937_64 rng_;
   GenOptions o_;
   ProgramBuilder b_;

@@ -604,6 +604,11 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
           }
         }
         if (t->multishot && ring.overflow_possible()) blocked = false;
+        // Another cancel submitted before it (a POLL_REMOVE, a cancel of the same request)
+        // may have taken the target first: then this one finds nothing.
+        for (const Req& k : uring.reqs)
+          if (k.id != r.id && is_cancel(k.op) && k.state != ReqState::Queued && before(k, r) && can_cancel(k, *t))
+            blocked = false;
         if (!blocked || !started) allowed.add_err(ENOENT);
         if (blocked) detail = "its target could not have completed: it was still pending";
         break;

@@ -616,6 +616,12 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
       case Op::UringPoll:
         rule = RuleId::UringPollReady;
         allowed = RetSet::range(1, INT32_MAX);
+        // A regular file has no wait queue and is only ever IN|OUT: a poll for neither
+        // cannot be armed, and __io_arm_poll_handler fails it (measured: -EINVAL).
+        if (d && d->kind == ResKind::File && !(r.events & (ev::In | ev::Out))) {
+          allowed = RetSet::err(EINVAL);
+          detail = "a regular file cannot be waited on for these events";
+        }
         break;
       default: {
         // Reads and writes.

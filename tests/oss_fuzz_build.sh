@@ -1,7 +1,6 @@
 #!/bin/bash
 # Runs ci/oss-fuzz/build.sh as OSS-Fuzz would (its environment variables set by hand) in a
-# scratch copy of this tree; if fuzz/ has no harnesses yet, the placeholders of
-# tests/oss_fuzz stand in for them. Slow (a clang + ASan build): not part of ctest.
+# scratch copy of this tree. Slow (a clang + ASan build): not part of ctest.
 #   usage: tests/oss_fuzz_build.sh [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,10 +8,6 @@ out=${1:-$(mktemp -d)}
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C "$scratch"
-if ! grep -q ringside_fuzz_program "$scratch/fuzz/CMakeLists.txt" 2>/dev/null; then
-  echo "oss_fuzz_build: fuzz/ has no harnesses yet: using the placeholders of tests/oss_fuzz" >&2
-  cp tests/oss_fuzz/* "$scratch/fuzz/"
-fi
 export CC=clang-14 CXX=clang++-14
 export CFLAGS="-O1 -fno-omit-frame-pointer -gline-tables-only -fsanitize=address -fsanitize-address-use-after-scope -fsanitize=fuzzer-no-link"
 export CXXFLAGS="$CFLAGS"

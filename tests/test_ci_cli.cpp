@@ -168,3 +168,16 @@ TEST_CASE("io_uring refused by seccomp: its scenarios SKIP with the reason, said
   auto probe = run_ringside({"probe"}, deny_io_uring);
   CHECK(probe.out.find("EPERM") != std::string::npos);
 }
+
+TEST_CASE("io_uring refused by seccomp: the built-in fuzzer says so once and fuzzes the epoll part", "[cli][fuzz][kernel]") {
+  Dir d;
+  auto r = run_ringside({"fuzz", "--seed", "7", "--max-execs", "300", "--progress", "0", "-o", d.path.string()},
+                        deny_io_uring);
+  INFO(r.out);
+  CHECK(r.status == 0);
+  size_t first = r.out.find("io_uring is not available (io_uring_setup: EPERM");
+  CHECK(first != std::string::npos);
+  CHECK(r.out.find("io_uring is not available", first + 10) == std::string::npos);
+  CHECK(r.out.find("skips 0") != std::string::npos);  // no program needed what was refused
+  CHECK(r.out.find("failures 0") != std::string::npos);
+}

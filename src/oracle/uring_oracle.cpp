@@ -286,6 +286,7 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
       // Two writes in flight on one stream may land in either order.
       if (c.maybe_sent > 0 && c.reader != kNone) fds.desc(c.reader).chaos = true;
       c.maybe_sent += r.n;
+      if (c.pipe) c.layout_unknown = true;  // which pages its bytes take depends on when it runs
     }
   }
   ring.max_in_flight = std::max(ring.max_in_flight, uring.in_flight(ri));

@@ -204,6 +204,7 @@ bool Oracle::may_stall(size_t i, int64_t quick_ms) const {
     }
     if (d.rx == kNone) return !(d.is_stream() && (d.sock == Sock::Fresh || d.sock == Sock::Refused));
     const auto& c = m.fds.chan(d.rx);
+    if (c.uring_readers > 0) return true;  // a pending io_uring read may take what is there first
     return c.queued() == 0 && !coming(c.eof) && !coming(d.rcv_shut) && !coming(d.reset) && !coming(d.err_level);
   };
   auto blocking_write_stalls = [&](ResId r, uint64_t n) {

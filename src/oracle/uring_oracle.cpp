@@ -221,6 +221,8 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
       }
     }
     if (r.op == Op::UringLinkTimeout) r.invalid = true;  // nothing linked before it
+    // io_poll_add_prep: a multishot poll cannot skip its CQEs.
+    if (r.op == Op::UringPoll && r.multishot && (r.flags & sqe::SkipSuccess)) r.invalid = true;
     if (link_open && prev_member != kNoReq) {
       r.prev = prev_member;
       uring.reqs[prev_member].next = r.id;
@@ -524,7 +526,8 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
     if (profile == Profile::Contract) allowed.add(INT32_MIN, INT32_MAX);  // "undefined behavior"
   } else if (r.invalid) {
     allowed = RetSet::err(EINVAL);
-    detail = "a LINK_TIMEOUT needs a request with IOSQE_IO_LINK just before it";
+    detail = r.op == Op::UringPoll ? "a multishot POLL_ADD with CQE_SKIP_SUCCESS is refused"
+                                   : "a LINK_TIMEOUT needs a request with IOSQE_IO_LINK just before it";
   } else if (r.chain_failed_at_init && linux_profile()) {
     broken = true;
     rule = RuleId::UringLinkCancelRest;

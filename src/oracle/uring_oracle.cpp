@@ -939,7 +939,10 @@ Check Oracle::Impl::uring_settled(size_t i, RingModel& ring, const Observation& 
       if (r.ring != ri || r.state != ReqState::InFlight || r.loose) continue;
       bool drained = r.drain;
       for (const Req& o : uring.reqs)
-        drained = drained || (o.ring == ri && o.drain && o.state == ReqState::InFlight && before(o, r));
+        // A drain in flight when it was submitted held it back: it then ran later, from
+        // task work, even if the drain has ended by now.
+        drained = drained || (o.ring == ri && o.drain && before(o, r) &&
+                              (o.state == ReqState::InFlight || o.done_tick > r.submit_tick));
       bool sync_cancel = is_cancel(r.op) && !drained && !may_run_in_iowq(r);
       if (sync_cancel || r.must_cancel) {
         fds.exercise(RuleId::UringCancelConsistent);

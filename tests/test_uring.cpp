@@ -242,3 +242,15 @@ TEST_CASE("a kernel whose pipes lack RWF_NOWAIT may count an FD cancel of io-wq 
   REQUIRE(contract);
   CHECK(contract->rule == RuleId::UringCancelCount);
 }
+
+TEST_CASE("file content: a read issued before a write completed may still see what it replaced", "[oracle][uring]") {
+  // Found by libFuzzer: a READ submitted while a WRITE was in flight saw the file's old
+  // bytes; the write's completion (seen later) replaces them only for reads issued after.
+  FileContent fc(1, 4096);
+  uint32_t a = fc.begin(10, 0, 4096, 5, 0);
+  fc.end(a, 4096, 8, none());
+  CHECK_FALSE(fc.read(0, pattern(1, 0, 4096), 6));  // issued at tick 6, before the end at 8
+  auto m = fc.read(0, pattern(1, 0, 4096), 9);        // issued after: the old bytes are gone
+  REQUIRE(m);
+  CHECK(m->rule == RuleId::UringWriteChainLast);
+}

@@ -8,7 +8,7 @@ namespace ringside::model {
 
 FileContent::FileContent(uint32_t origin, uint64_t size) {
   writers_.push_back({origin, 0, size, 0, 0, true, kNoWriterReq});
-  if (size) pieces_[0] = Piece{size, {0}, {}};
+  if (size) pieces_[0] = Piece{size, {0}, {}, {}};
   certain_ = possible_ = size;
 }
 
@@ -29,11 +29,11 @@ uint32_t FileContent::begin(uint32_t stream, uint64_t lo, uint64_t hi, uint64_t 
     // The gap before a write past the end reads as zeros.
     uint32_t z = static_cast<uint32_t>(writers_.size());
     writers_.push_back({kZeroStream, possible_, lo, 0, 0, true, kNoWriterReq});
-    pieces_[possible_] = Piece{lo, {z}, {}};
+    pieces_[possible_] = Piece{lo, {z}, {}, {}};
     possible_ = lo;
   }
   if (hi > possible_) {
-    pieces_[possible_] = Piece{hi, {}, {}};
+    pieces_[possible_] = Piece{hi, {}, {}, {}};
     possible_ = hi;
   }
   split(lo);
@@ -59,6 +59,7 @@ void FileContent::end(uint32_t w, uint64_t written, uint64_t tick, const Precede
     for (uint32_t c : p.cands) {
       const Writer& cw = writers_[c];
       bool before = c != w && ((cw.done && cw.done_tick < me.submit_tick) || (extra && extra(cw, me)));
+      if (before) p.gone_at.push_back(tick);
       (before ? p.gone : keep).push_back(c);
     }
     p.cands = std::move(keep);
@@ -79,7 +80,7 @@ bool FileContent::matches(uint32_t w, uint64_t lo, std::string_view bytes) const
   return first_mismatch(stream, lo, bytes) == std::string_view::npos;
 }
 
-std::optional<FileContent::Mismatch> FileContent::read(uint64_t off, std::string_view data) {
+std::optional<FileContent::Mismatch> FileContent::read(uint64_t off, std::string_view data, uint64_t since) {
   if (data.empty()) return std::nullopt;
   const uint64_t end = off + data.size();
   split(off);
@@ -92,6 +93,10 @@ std::optional<FileContent::Mismatch> FileContent::read(uint64_t off, std::string
     uint32_t found = ~0u;
     for (uint32_t c : p.cands)
       if (matches(c, lo, bytes)) found = c;
+    bool seen_replaced = false;  // bytes replaced only after the read was issued
+    for (size_t k = 0; k < p.gone.size() && found == ~0u; ++k)
+      if (p.gone_at[k] > since && matches(p.gone[k], lo, bytes)) seen_replaced = true;
+    if (seen_replaced) continue;
     if (found == ~0u) {
       Mismatch m{RuleId::UringWriteBlockAtomic, lo, {}, {}};
       for (uint32_t c : p.cands) m.allowed.push_back(writers_[c].stream);

@@ -56,14 +56,16 @@ class FileContent {
     std::vector<uint32_t> replaced;  // streams a later ordered write replaced there
   };
   // Check `data` read at `off`, and narrow: once no write is pending on a range, what a
-  // read saw there is what later reads must see.
-  std::optional<Mismatch> read(uint64_t off, std::string_view data);
+  // read saw there is what later reads must see. A read issued at `since` (an io_uring
+  // read in flight) may also see what a write replaced after that tick.
+  std::optional<Mismatch> read(uint64_t off, std::string_view data, uint64_t since = UINT64_MAX);
 
  private:
   struct Piece {
     uint64_t hi;
     std::vector<uint32_t> cands;  // writers whose bytes may be there
     std::vector<uint32_t> gone;   // writers a later ordered write replaced there
+    std::vector<uint64_t> gone_at;  // ... and the tick it was replaced at
   };
   void split(uint64_t at);
   bool matches(uint32_t w, uint64_t lo, std::string_view bytes) const;

@@ -810,7 +810,7 @@ Check Oracle::Impl::uring_cqe_effects(size_t i, Req& r, int64_t res, std::string
       fds.exercise(RuleId::DataOrder);
       if (data.size() != static_cast<size_t>(res))
         return violation(i, RuleId::DataOrder, std::to_string(res) + " bytes of data", std::to_string(data.size()));
-      if (auto m = fds.content(r.desc).read(static_cast<uint64_t>(r.off), data)) {
+      if (auto m = fds.content(r.desc).read(static_cast<uint64_t>(r.off), data, r.submit_tick)) {
         fds.exercise(m->rule);
         std::string want;
         for (uint32_t st : m->allowed) want += (want.empty() ? "" : " or ") + (st < prog.resources.size() ? prog.res(st).name : "zeros");
@@ -943,7 +943,9 @@ Check Oracle::Impl::uring_settled(size_t i, RingModel& ring, const Observation& 
         // task work, even if the drain has ended by now.
         drained = drained || (o.ring == ri && o.drain && before(o, r) &&
                               (o.state == ReqState::InFlight || o.done_tick > r.submit_tick));
-      bool sync_cancel = is_cancel(r.op) && !drained && !may_run_in_iowq(r);
+      // With CQE_SKIP_SUCCESS a cancel that succeeded posts nothing (a count, ANY or ALL,
+      // always succeeds).
+      bool sync_cancel = is_cancel(r.op) && !drained && !may_run_in_iowq(r) && !(r.flags & sqe::SkipSuccess);
       if (sync_cancel || r.must_cancel) {
         fds.exercise(RuleId::UringCancelConsistent);
         return violation(i, RuleId::UringCancelConsistent, "the CQE of " + req_name(prog, r) + " (posted by submission)",

@@ -690,6 +690,15 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
       }
     }
     if (cancel_possible) allowed.add_err(ECANCELED).add_err(EINTR);
+    if (is_cancel(r.op) && linux_profile()) {
+      // Linux: a cancel held back (behind a drain, or queued to io-wq) is itself a pending
+      // request that an earlier ANY/ALL/FD cancel may find and end (measured on 6.18).
+      bool held = may_run_in_iowq(r);
+      for (const Req& o : uring.reqs)
+        held = held || (o.ring == r.ring && o.drain && before(o, r) && (o.pending() || o.done_tick >= r.submit_tick));
+      for (const Req& k : uring.reqs)
+        if (held && k.id != r.id && k.ring == r.ring && multi(k) && before(k, r)) allowed.add_err(ECANCELED);
+    }
     if (r.chain_failed_at_init) allowed.add_err(ECANCELED);  // contract: not documented either way
     if (after_hard_failure) {
       rule = RuleId::UringHardlinkContinue;

@@ -176,7 +176,7 @@ void FdModel::read_stream(DescId d, uint64_t n) {
     }
     // pipe_read wakes writers when it frees a slot of a full pipe.
     if (was_full && c.pages.size() < kPipeSlots) wake(c.writer, ev::Out, Level::Yes, RuleId::EtEdge);
-    if (c.layout_unknown && c.later_writes == 0 && c.maybe_sent == 0 && c.sent == c.consumed) {
+    if (c.layout_unknown && c.later_writes == 0 && c.maybe_sent == 0 && c.uring_readers == 0 && c.sent == c.consumed) {
       c.layout_unknown = false;  // empty: no pages at all
       c.pages.clear();
     }
@@ -341,7 +341,7 @@ void FdModel::joined() {
   };
   for (auto& c : chans_) {
     c.later_writes = 0;
-    if (c.layout_unknown && c.maybe_sent == 0 && c.sent == c.consumed) {
+    if (c.layout_unknown && c.maybe_sent == 0 && c.uring_readers == 0 && c.sent == c.consumed) {
       c.layout_unknown = false;
       c.pages.clear();
     }

@@ -282,6 +282,7 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
       auto& c = fds.chan(d.rx);
       // Two reads in flight on one channel split its bytes in an order the CQEs do not tell.
       if (++c.uring_readers > 1) d.chaos = true;
+      if (c.pipe) c.layout_unknown = true;  // it frees pages whenever it runs
     } else {
       if (d.tx == kNone) continue;
       auto& c = fds.chan(d.tx);

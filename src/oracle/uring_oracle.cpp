@@ -495,8 +495,11 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
   bool broken = false, after_hard_failure = false;
   for (uint32_t p = r.prev; p != kNoReq; p = uring.reqs[p].prev) {
     const Req& q = uring.reqs[p];
-    if (q.failed && !(q.flags & sqe::Hardlink)) broken = true;
-    if (q.failed && (q.flags & sqe::Hardlink) && p == r.prev) after_hard_failure = true;
+    // A member refused at submission fails its chain even with IOSQE_IO_HARDLINK
+    // (io_queue_sqe_fallback turns the hardlink into a link).
+    const bool refused_at_init = q.invalid || q.eopnotsupp;
+    if (q.failed && (!(q.flags & sqe::Hardlink) || refused_at_init)) broken = true;
+    if (q.failed && (q.flags & sqe::Hardlink) && !refused_at_init && p == r.prev) after_hard_failure = true;
     if (broken) break;
   }
   // Who may cancel it: its link timeout, a cancel request that found it (or may have).

@@ -270,6 +270,20 @@ bool Oracle::may_stall(size_t i, int64_t quick_ms) const {
       }
       return true;
     }
+    case Op::RaceCancel:
+    case Op::RacePollRemove:
+    case Op::RaceLinkTimeout:
+    case Op::RaceCancelFd: {
+      // Trials on a channel the model does not follow (bytes already there, a full pipe,
+      // reader and writer of different channels, shut down...) may wait in ways nothing
+      // predicts: the fuzzer leaves them out.
+      const Desc& r = desc(s.ins[1]);
+      const Desc& w = desc(s.ins[2]);
+      if (r.chaos || w.chaos || r.rx == kNone || r.rx != w.tx) return true;
+      const auto& c = m.fds.chan(r.rx);
+      return c.queued() != 0 || c.full || c.maybe_sent != 0 || c.uring_readers != 0 || c.eof != Level::No ||
+             r.rcv_shut != Level::No || w.snd_shut != Level::No || r.reset != Level::No || w.reset != Level::No;
+    }
     default:
       return false;
   }

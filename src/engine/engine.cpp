@@ -68,6 +68,7 @@ Observation Engine::step(size_t i) {
 
 Observation Engine::execute(size_t i, const Step& s) {
   if (is_wrapper_step(*prog_, s)) return wrapper(i, s);  // family 7, and `close` of a wrapper
+  if (is_uring_ring_op(s.op)) return uring(i, s);        // families 4-6
   switch (s.op) {
     case Op::Socket:
     case Op::Listen:
@@ -89,23 +90,6 @@ Observation Engine::execute(size_t i, const Step& s) {
       return readiness(i, s);
     case Op::Join:
       return join();
-    case Op::RingNew:
-    case Op::UringNop:
-    case Op::UringRead:
-    case Op::UringWrite:
-    case Op::UringRecv:
-    case Op::UringSend:
-    case Op::UringPoll:
-    case Op::UringPollRemove:
-    case Op::UringTimeout:
-    case Op::UringTimeoutRemove:
-    case Op::UringLinkTimeout:
-    case Op::UringCancel:
-    case Op::UringCancelFd:
-    case Op::UringCancelAny:
-    case Op::Submit:
-    case Op::Reap:
-      return uring(i, s);
     case Op::RaceCancel:
     case Op::RacePollRemove:
     case Op::RaceLinkTimeout:

@@ -91,6 +91,7 @@ Check Oracle::Impl::dispatch(size_t i, const Step& s, const Observation& obs) {
   if (obs.deadline_hit && s.op != Op::EpollWait && s.op != Op::Join)
     return violation(i, RuleId::Deadline, "the step to finish", "still blocked at the deadline");
   if (is_wrapper_step(prog, s)) return wrapper_step(*this, i, s, obs);  // family 7, and close of a wrapper
+  if (is_uring_ring_op(s.op)) return uring_step(i, s, obs);                // families 4-6
   switch (s.op) {
     case Op::Socket:
     case Op::Listen:
@@ -140,23 +141,6 @@ Check Oracle::Impl::dispatch(size_t i, const Step& s, const Observation& obs) {
       return poll(i, s, obs, true);
     case Op::Join:
       return join(i, obs);
-    case Op::RingNew:
-    case Op::UringNop:
-    case Op::UringRead:
-    case Op::UringWrite:
-    case Op::UringRecv:
-    case Op::UringSend:
-    case Op::UringPoll:
-    case Op::UringPollRemove:
-    case Op::UringTimeout:
-    case Op::UringTimeoutRemove:
-    case Op::UringLinkTimeout:
-    case Op::UringCancel:
-    case Op::UringCancelFd:
-    case Op::UringCancelAny:
-    case Op::Submit:
-    case Op::Reap:
-      return uring_step(i, s, obs);
     case Op::RaceCancel:
     case Op::RacePollRemove:
     case Op::RaceLinkTimeout:

@@ -11,10 +11,6 @@
 namespace ringside {
 namespace {
 
-bool is_race(Op op) {
-  return op == Op::RaceCancel || op == Op::RacePollRemove || op == Op::RaceLinkTimeout || op == Op::RaceTimeoutRemove ||
-         op == Op::RaceCancelFd;
-}
 bool cancelled_res(int64_t res) { return res == -ECANCELED || res == -EINTR; }
 
 // The two branches of each race, by the outcome of its target.
@@ -49,7 +45,7 @@ Check Oracle::Impl::race(size_t i, const Step& s, const Observation& obs) {
   const bool io_race = s.op != Op::RaceTimeoutRemove;
   const Branches br = branches_of(s.op);
   const uint32_t line = s.loc.line ? s.loc.line : static_cast<uint32_t>(i + 1);
-  const size_t race_steps = std::count_if(prog.steps.begin(), prog.steps.end(), [](const Step& x) { return is_race(x.op); });
+  const size_t race_steps = std::count_if(prog.steps.begin(), prog.steps.end(), [](const Step& x) { return is_race_op(x.op); });
   const std::string prefix = race_steps > 1 ? "line " + std::to_string(line) + ": " : "";
 
   if (obs.trials.size() != trials)

@@ -200,6 +200,36 @@ size_t OpSpec::index(std::string_view n) const {
 }
 
 const OpSpec& op_spec(Op op) { return specs()[static_cast<size_t>(op)]; }
+
+bool is_uring_queue_op(Op op) {
+  switch (op) {
+    case Op::UringNop:
+    case Op::UringRead:
+    case Op::UringWrite:
+    case Op::UringRecv:
+    case Op::UringSend:
+    case Op::UringPoll:
+    case Op::UringPollRemove:
+    case Op::UringTimeout:
+    case Op::UringTimeoutRemove:
+    case Op::UringLinkTimeout:
+    case Op::UringCancel:
+    case Op::UringCancelFd:
+    case Op::UringCancelAny:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_race_op(Op op) {
+  return op == Op::RaceCancel || op == Op::RacePollRemove || op == Op::RaceLinkTimeout || op == Op::RaceTimeoutRemove ||
+         op == Op::RaceCancelFd;
+}
+
+bool is_uring_ring_op(Op op) {
+  return op == Op::RingNew || op == Op::Submit || op == Op::Reap || is_uring_queue_op(op);
+}
 std::span<const OpSpec> all_ops() { return specs(); }
 std::optional<Op> op_by_name(std::string_view name) {
   for (const auto& s : specs())

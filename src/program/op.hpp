@@ -85,6 +85,14 @@ struct OpSpec {
 };
 
 const OpSpec& op_spec(Op op);
+// io_uring steps that queue one SQE (uring_nop ... uring_cancel_any): their step's result
+// is "queued", their request's end comes in a CQE.
+bool is_uring_queue_op(Op op);
+// Every step on a ring's own queue: ring creation, the queueing steps, submit and reap
+// (not the race steps, wait_ready or the wrapper, which bring their own rings).
+bool is_uring_ring_op(Op op);
+// Race steps (race_*): many trials of competing actions, on a ring of their own if need be.
+bool is_race_op(Op op);
 std::optional<Op> op_by_name(std::string_view name);
 std::span<const OpSpec> all_ops();
 const ValueSet* value_set(std::string_view name);

@@ -20,31 +20,6 @@ std::string cqe_name(const Program& p, uint64_t user_data) {
   return "@" + std::to_string(q.loc.line ? q.loc.line : uring::step_of_user_data(user_data) + 1);
 }
 
-bool is_queue_op(Op op) {
-  switch (op) {
-    case Op::UringNop:
-    case Op::UringRead:
-    case Op::UringWrite:
-    case Op::UringRecv:
-    case Op::UringSend:
-    case Op::UringPoll:
-    case Op::UringPollRemove:
-    case Op::UringTimeout:
-    case Op::UringTimeoutRemove:
-    case Op::UringLinkTimeout:
-    case Op::UringCancel:
-    case Op::UringCancelFd:
-    case Op::UringCancelAny:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool is_race_op(Op op) {
-  return op == Op::RaceCancel || op == Op::RacePollRemove || op == Op::RaceLinkTimeout || op == Op::RaceTimeoutRemove ||
-         op == Op::RaceCancelFd;
-}
 
 std::string cqe_text(const Program& p, const Completion& c) {
   std::string out = cqe_name(p, c.user_data) + ": " + result_text(c.res);
@@ -71,7 +46,7 @@ std::string format_observation(const Program& p, const Step& s, const Observatio
     else if (o.ret != 0) out += result_text(o.ret) + " ";
     return out + format_wrapper_observation(p, o);
   }
-  if (is_queue_op(s.op) && o.ret == 0) return out + "queued";
+  if (is_uring_queue_op(s.op) && o.ret == 0) return out + "queued";
   switch (s.op) {
     case Op::Reap: {
       out += std::to_string(o.ret) + " [";
@@ -164,7 +139,7 @@ std::string outcome_class(const Program& p, const Step& s, const Observation& o)
     if (o.ret == 0) return std::string("0");
     return std::string(o.ret >= want ? "all" : "part");
   };
-  if (is_queue_op(s.op)) return result_text(o.ret);
+  if (is_uring_queue_op(s.op)) return result_text(o.ret);
   if (is_race_op(s.op)) return "trials";
   switch (s.op) {
     case Op::Reap: {

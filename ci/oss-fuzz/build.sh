@@ -56,7 +56,13 @@ if [ -n "$program_seeds" ]; then
 else
   echo "build.sh: no seed corpus for ringside_fuzz_program (no corpus/ and no 'ringside corpus')" >&2
 fi
-find "$src/scenarios" -name '*.scn' -print0 | xargs -0 zip -q -j "$OUT/ringside_fuzz_parser_seed_corpus.zip"
+# Scenario names repeat across families (race/timeout_remove, uring_order/timeout_remove):
+# the zip holds them flat as FAMILY_NAME.scn.
+mkdir -p "$tmp/parser"
+for f in "$src"/scenarios/*/*.scn; do
+  cp "$f" "$tmp/parser/$(basename "$(dirname "$f")")_$(basename "$f")"
+done
+(cd "$tmp/parser" && zip -q -j "$OUT/ringside_fuzz_parser_seed_corpus.zip" ./*.scn)
 
 # Dictionaries: the harness's own (fuzz/<harness>.dict), else the corpus's, else none.
 for t in $targets; do

@@ -79,8 +79,8 @@ std::string script_dictionary() {
     std::string esc;
     for (char c : w) {
       if (c == '"' || c == '\\') esc += '\\';
-      if (c == '\n') {
-        esc += "\\n";
+      if (c == '\n') {  // libFuzzer's dictionaries know \\, \" and \xNN only
+        esc += "\\x0a";
         continue;
       }
       esc += c;

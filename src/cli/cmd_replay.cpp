@@ -14,16 +14,9 @@ int cmd_replay(const Args& args) {
   unsigned repeat = 10;
   opts.add_options()
       ("repeat,n", po::value(&repeat)->default_value(repeat), "runs")
-      ("verbose,v", "print the program and the first failure's trace")
-      ("file", po::value(&file), "scenario script or fuzzer bytes");
-  common.add(opts);
-  common.add_format(opts);
-  po::positional_options_description pos;
-  pos.add("file", 1);
+      ("verbose,v", "print the program and the first failure's trace");
   po::variables_map vm;
-  if (auto rc = parse("replay", "FILE [--repeat N] [options]", args, opts, &pos, vm)) return *rc;
-  if (common.list_mutants()) return kExitPass;
-  if (!common.check("replay")) return kExitUsage;
+  if (auto rc = common.parse_file_command("replay", "FILE [--repeat N] [options]", args, opts, vm, file)) return *rc;
   if (file.empty()) {
     std::cerr << "ringside replay: FILE is required\nTry 'ringside replay --help'.\n";
     return kExitUsage;

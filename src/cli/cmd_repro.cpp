@@ -17,16 +17,11 @@ int cmd_repro(const Args& args) {
       ("emit-c", "write a standalone C reproducer (the only kind so far)")
       ("rule", po::value(&rule_id), "the rule to reproduce (default: the first one the program fails with)")
       ("tries", po::value(&tries)->default_value(tries), "runs to get a failure whose allowed set the C program checks")
-      ("out,o", po::value(&out), "write the C program here (default: standard output)")
-      ("file", po::value(&file), "scenario script or fuzzer bytes (best: the output of 'ringside shrink')");
-  common.add(opts);
-  common.add_format(opts);
-  po::positional_options_description pos;
-  pos.add("file", 1);
+      ("out,o", po::value(&out), "write the C program here (default: standard output)");
   po::variables_map vm;
-  if (auto rc = parse("repro", "--emit-c FILE [-o OUT.c] [options]", args, opts, &pos, vm)) return *rc;
-  if (common.list_mutants()) return kExitPass;
-  if (!common.check("repro")) return kExitUsage;
+  if (auto rc = common.parse_file_command("repro", "--emit-c FILE [-o OUT.c] [options]", args, opts, vm, file,
+                                          "scenario script or fuzzer bytes (best: the output of 'ringside shrink')"))
+    return *rc;
   auto misuse = [](const std::string& what) {
     std::cerr << "ringside repro: " << what << "\nTry 'ringside repro --help'.\n";
     return kExitUsage;

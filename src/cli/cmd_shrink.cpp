@@ -26,16 +26,9 @@ int cmd_shrink(const Args& args) {
       ("rule", po::value(&rule_id), "the rule that must keep failing (default: the first one the program fails with)")
       ("repeats", po::value(&repeats)->default_value(repeats), "runs of each candidate before it counts as passing")
       ("max-runs", po::value(&max_runs)->default_value(max_runs), "budget of program runs")
-      ("out,o", po::value(&out), "write the shrunk scenario here (default: standard output)")
-      ("file", po::value(&file), "scenario script or fuzzer bytes");
-  common.add(opts);
-  common.add_format(opts);
-  po::positional_options_description pos;
-  pos.add("file", 1);
+      ("out,o", po::value(&out), "write the shrunk scenario here (default: standard output)");
   po::variables_map vm;
-  if (auto rc = parse("shrink", "FILE [--rule RULE] [options]", args, opts, &pos, vm)) return *rc;
-  if (common.list_mutants()) return kExitPass;
-  if (!common.check("shrink")) return kExitUsage;
+  if (auto rc = common.parse_file_command("shrink", "FILE [--rule RULE] [options]", args, opts, vm, file)) return *rc;
   auto misuse = [](const std::string& what) {
     std::cerr << "ringside shrink: " << what << "\nTry 'ringside shrink --help'.\n";
     return kExitUsage;

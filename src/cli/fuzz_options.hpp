@@ -43,6 +43,22 @@ struct FuzzCommonOptions {
     if (step_timeout_ms < 10) return bad("--step-timeout is too small");
     return true;
   }
+  // The shape of shrink, replay and repro: their own options, these, and one FILE (a
+  // scenario script or fuzzer bytes). Returns the exit status when the command is done
+  // already (--help, a usage error, `--mutant list`), nullopt to go on with `file` set.
+  std::optional<int> parse_file_command(const char* cmd, const char* synopsis, const Args& args,
+                                        po::options_description& opts, po::variables_map& vm, std::string& file,
+                                        const char* file_help = "scenario script or fuzzer bytes") {
+    opts.add_options()("file", po::value(&file), file_help);
+    add(opts);
+    add_format(opts);
+    po::positional_options_description pos;
+    pos.add("file", 1);
+    if (auto rc = parse(cmd, synopsis, args, opts, &pos, vm)) return rc;
+    if (list_mutants()) return kExitPass;
+    if (!check(cmd)) return kExitUsage;
+    return std::nullopt;
+  }
   // `--mutant list`: prints the mutants; true if it did.
   bool list_mutants() const {
     if (mutant != "list") return false;

@@ -1,5 +1,6 @@
 // Fuzzing: the byte codec (total decode, round trip), the generator, the executor's
 // reuse and guard, shrinking, the C reproducer (compiled and run), the campaign.
+#include <chrono>
 #include <catch2/catch.hpp>
 
 #include <sys/wait.h>
@@ -211,6 +212,27 @@ TEST_CASE("the guard ends a program before a step that could only wait", "[fuzz]
   const ScenarioResult& r2 = ex.run(parse("a, b = socketpair unix_stream\nlater 1ms write a 10\nread b 10\n"));
   CHECK(r2.verdict == Verdict::Pass);
   CHECK_FALSE(ex.stopped_early());
+}
+
+TEST_CASE("a pooled ring comes back as new after a drain and after a request a drain holds", "[fuzz][kernel]") {
+  Executor ex;
+  // A drain leaves the ring's drain state on; the next program's cancel must still be
+  // answered by its submission, as on a new ring.
+  Program drain = parse("r = ring\nn = uring_nop r flags=drain\nsubmit r\nreap r min=1\n");
+  Program cancel = parse("a, b = pipe\nr = ring\nuring_cancel_fd r b\nsubmit r\nreap r min=0\n");
+  for (int k = 0; k < 20; ++k) {
+    REQUIRE(ex.run(drain).verdict == Verdict::Pass);
+    const ScenarioResult& c = ex.run(cancel);
+    INFO(c.reason);
+    REQUIRE(c.verdict == Verdict::Pass);
+  }
+  // A drained read that never completes: a cancel SQE would wait behind it; the reset
+  // must not (it takes well under the step deadline).
+  Program stuck = parse("e = eventfd nonblock\nr = ring\nx = uring_read r e 8 flags=drain\nsubmit r\n");
+  auto t0 = std::chrono::steady_clock::now();
+  for (int k = 0; k < 5; ++k) REQUIRE(ex.run(stuck).verdict == Verdict::Pass);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(1000));
+  for (int k = 0; k < 5; ++k) REQUIRE(ex.run(cancel).verdict == Verdict::Pass);
 }
 
 TEST_CASE("one engine runs thousands of programs without leaking fds or files", "[fuzz][kernel]") {

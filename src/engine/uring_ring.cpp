@@ -1,6 +1,7 @@
 #include "engine/uring_ring.hpp"
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 
@@ -11,7 +12,8 @@ namespace ringside {
 namespace {
 
 constexpr uint64_t kResetUserData = ~uint64_t{0} - 1;
-
+// How long one synchronous cancel waits for what it cancelled to end.
+constexpr int64_t kSyncCancelWaitNs = 50'000'000;
 
 bool is_final(const io_uring_cqe* c) { return !(c->flags & IORING_CQE_F_MORE); }
 
@@ -55,6 +57,7 @@ UringRing::~UringRing() {
 
 void UringRing::queue(UringSqe sqe) {
   if (sqe.flags & IOSQE_CQE_SKIP_SUCCESS) reusable_ = false;
+  if (sqe.flags & IOSQE_IO_DRAIN) drain_used_ = true;
   queued_.push_back(std::move(sqe));
 }
 
@@ -118,30 +121,59 @@ int UringRing::take(unsigned min, unsigned max, int64_t deadline_ns, std::vector
   }
 }
 
+bool UringRing::cancel_by_sqe() {
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (!sqe) return false;
+  io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
+  sqe->user_data = kResetUserData;
+  inflight_[kResetUserData] = std::make_unique<UringIo>();
+  int rc;
+  while ((rc = io_uring_submit(&ring_)) == -EINTR) {
+  }
+  return rc >= 0;
+}
+
 bool UringRing::reset(int64_t deadline_ns) {
   queued_.clear();
   if (stuck_) return false;
   std::vector<Completion> sink;
-  if (!inflight_.empty() || !leaked_.empty()) {
-    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-    if (!sqe) {
+  // IORING_REGISTER_SYNC_CANCEL (Linux 6.0) first: a cancel SQE would wait behind a
+  // request with IOSQE_IO_DRAIN in flight ("new requests will not be started before this
+  // one completes", io_uring_enter(2)), which may never complete. Requests a drain held
+  // back start when it ends, so cancel again until nothing is left or the deadline.
+  bool by_sqe = !sync_cancel_;
+  while (!inflight_.empty() && !by_sqe) {
+    int64_t left = deadline_ns - monotonic_ns();
+    if (left <= 0) break;
+    io_uring_sync_cancel_reg reg{};
+    reg.fd = -1;
+    reg.flags = IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL;
+    int64_t wait = std::min<int64_t>(left, kSyncCancelWaitNs);
+    reg.timeout.tv_sec = wait / 1'000'000'000;
+    reg.timeout.tv_nsec = wait % 1'000'000'000;
+    int rc = io_uring_register_sync_cancel(&ring_, &reg);
+    if (rc == -EINVAL) {
+      sync_cancel_ = false;  // an older kernel: a cancel SQE (and its CQE) instead
+      by_sqe = true;
+      break;
+    }
+    size_t before = inflight_.size();
+    // A cancelled request's CQE may come from task work after the call: wait for it; with
+    // nothing cancelled, only for completions already under way.
+    int64_t window = rc > 0 ? kSyncCancelWaitNs : kSyncCancelWaitNs / 50;
+    take(1, 4096, std::min(deadline_ns, monotonic_ns() + window), sink, nullptr);
+    // Nothing left to cancel (a count of 0 covers io-wq work too) and no CQE came: what
+    // is still listed ended without a CQE (a chain broken at submission may omit some).
+    // The ring is not reused, and their memory is kept.
+    if (rc == 0 && inflight_.size() == before) break;
+  }
+  if (by_sqe && (!inflight_.empty() || !leaked_.empty())) {
+    if (!cancel_by_sqe()) {
       stuck_ = true;
       return false;
     }
-    io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
-    sqe->user_data = kResetUserData;
-    inflight_[kResetUserData] = std::make_unique<UringIo>();
-    int rc;
-    while ((rc = io_uring_submit(&ring_)) == -EINTR) {
-    }
-    if (rc < 0) {
-      stuck_ = true;
-      return false;
-    }
-    while (!inflight_.empty()) {
-      int r = take(1, 4096, deadline_ns, sink, nullptr);
-      if (r < 0) break;
-    }
+    while (!inflight_.empty())
+      if (take(1, 4096, deadline_ns, sink, nullptr) < 0) break;
   }
   take(0, 1u << 30, 0, sink, nullptr);  // whatever else is there
   if (!inflight_.empty()) {
@@ -149,7 +181,33 @@ bool UringRing::reset(int64_t deadline_ns) {
     reusable_ = false;
     return false;
   }
+  if (drain_used_ && !end_drain_state(deadline_ns)) reusable_ = false;
   return true;
+}
+
+bool UringRing::end_drain_state(int64_t deadline_ns) {
+  // A drain leaves the ring's drain state on until a later request passes the drain
+  // check, and that request runs from task work, after its submission returned. NOPs until
+  // one completes by its submission: the state is off, as on a new ring.
+  std::vector<Completion> sink;
+  for (int tries = 0; tries < 4; ++tries) {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+    if (!sqe) return false;
+    io_uring_prep_nop(sqe);
+    sqe->user_data = kResetUserData;
+    inflight_[kResetUserData] = std::make_unique<UringIo>();
+    int rc;
+    while ((rc = io_uring_submit(&ring_)) == -EINTR) {
+    }
+    if (rc < 0) return false;
+    take(0, 1u << 30, 0, sink, nullptr);
+    if (inflight_.empty()) {
+      drain_used_ = false;
+      return true;
+    }
+    if (take(1, 1, deadline_ns, sink, nullptr) < 0 || !inflight_.empty()) return false;
+  }
+  return false;
 }
 
 std::unique_ptr<UringRing> UringPool::take(unsigned entries, unsigned cq) {

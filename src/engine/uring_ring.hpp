@@ -75,6 +75,16 @@ class UringRing {
   std::vector<std::unique_ptr<UringIo>> leaked_;  // owned by the kernel after a failed reset
   bool reusable_ = true;
   bool stuck_ = false;
+  bool sync_cancel_ = true;  // IORING_REGISTER_SYNC_CANCEL works (Linux 6.0)
+  bool drain_used_ = false;  // an IOSQE_IO_DRAIN request was queued since the last reset
+
+  // After a drain: back to a ring whose next request is issued by its submission; false
+  // if that could not be seen (the ring is then not reused).
+  bool end_drain_state(int64_t deadline_ns);
+
+  // The pre-6.0 reset: an IORING_OP_ASYNC_CANCEL SQE for everything; false if it could
+  // not be submitted.
+  bool cancel_by_sqe();
 };
 
 // Rings kept between programs (the fuzzer runs millions): reset, then reused by the next

@@ -74,9 +74,10 @@ static MAYBE_UNUSED void ring_queue(int r, int step, unsigned flags) {
 }
 
 static MAYBE_UNUSED int ring_inflight(int r) {
+  int n = 0;
   for (int s = 0; s < NSTEPS; ++s)
-    if (uinflight_[s] && uring_of_[s] == r) return 1;
-  return 0;
+    if (uinflight_[s] && uring_of_[s] == r) ++n;
+  return n;
 }
 
 /* As UringRing::submit: SQEs prepared now, at most `batch` per io_uring_enter (0: as many
@@ -201,11 +202,32 @@ static MAYBE_UNUSED long cqe_count(uint64_t ud) {
   return n;
 }
 
-/* As UringRing::reset: cancel everything in flight (ASYNC_CANCEL ANY|ALL) and take the
-   CQEs. 0 if something did not finish by the deadline. */
+/* As UringRing::reset: cancel everything in flight (ANY|ALL) and take the CQEs, with
+   IORING_REGISTER_SYNC_CANCEL where the kernel has it (a cancel SQE waits behind a drain),
+   else with a cancel SQE. 0 if something did not finish by the deadline. */
+static int sync_cancel_ok_ = 1;
 static MAYBE_UNUSED int ring_reset(int r, int64_t deadline_ns) {
   rqn_[r] = 0;
-  if (ring_inflight(r) || ring_skip_[r]) {
+  while (sync_cancel_ok_ && ring_inflight(r) && now_ns() < deadline_ns) {
+    struct io_uring_sync_cancel_reg reg;
+    memset(&reg, 0, sizeof reg);
+    reg.fd = -1;
+    reg.flags = IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL;
+    int64_t wait = deadline_ns - now_ns();
+    if (wait > 50000000) wait = 50000000;
+    reg.timeout.tv_sec = wait / 1000000000;
+    reg.timeout.tv_nsec = wait % 1000000000;
+    int rc = io_uring_register_sync_cancel(&ring_[r], &reg);
+    if (rc == -EINVAL) {
+      sync_cancel_ok_ = 0;
+      break;
+    }
+    int before = ring_inflight(r);
+    int64_t until = now_ns() + (rc > 0 ? 50000000 : 1000000);
+    ring_take(r, 1, 4096, until < deadline_ns ? until : deadline_ns, 0);
+    if (rc == 0 && ring_inflight(r) == before) break; /* what is left ended without a CQE */
+  }
+  if (!sync_cancel_ok_ && (ring_inflight(r) || ring_skip_[r])) {
     struct io_uring_sqe *sqe = io_uring_get_sqe(&ring_[r]);
     if (!sqe) return 0;
     io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);

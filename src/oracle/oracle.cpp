@@ -1,7 +1,9 @@
+#include <algorithm>
 #include <cstdint>
 #include <sstream>
 
 #include "oracle/oracle_impl.hpp"
+#include "program/uring_ids.hpp"
 #include "oracle/wrapper_oracle.hpp"
 
 namespace ringside {
@@ -243,16 +245,41 @@ bool Oracle::may_stall(size_t i, int64_t quick_ms) const {
       return true;
     }
     case Op::Poll:
-    case Op::Select: {
+    case Op::Select:
+    case Op::WaitReady: {
       bool select = s.op == Op::Select;
       if (!wait_stalls(select ? s.param(0) : s.param(1))) return false;
       uint32_t filter = select ? ev::In | ev::Out | ev::Pri | ev::Err | ev::Hup
                                : (static_cast<uint32_t>(s.param(0)) & ev::Modeled) | ev::Err | ev::Hup;
+      // wait_ready through edge-triggered epoll, watching as before: a readiness already
+      // reported is not reported again.
+      if (s.op == Op::WaitReady && uring::via_of(m.prog.via) == "epoll-et") {
+        auto it = m.uring.via_epolls.find(s.ins);
+        const uint32_t want = static_cast<uint32_t>(s.param(0)) | ev::Et;
+        if (it != m.uring.via_epolls.end() &&
+            std::all_of(it->second.events.begin(), it->second.events.end(), [&](uint32_t e) { return e == want; })) {
+          for (const auto& r : m.epoll.registrations())
+            if (r.live && r.epoll == it->second.ep && coming(m.epoll.reportable(r))) return false;
+          return true;
+        }
+      }
       for (ResId r : s.ins) {
         ReadySet rs = m.fds.readiness(m.id_of(r));
         if ((rs.yes_bits() | rs.soon_bits()) & filter) return false;
       }
       return true;
+    }
+    case Op::Reap: {
+      // io_uring_wait_cqes(3) waits for `min` CQEs: run it only when the model is sure
+      // that many come (or the wait is quick).
+      const int64_t min = s.param(0), timeout = s.param(2);
+      if (!wait_stalls(timeout) || min <= 0) return false;
+      const uint32_t ri = m.uring.ring_of.at(m.id_of(s.ins[0]));
+      if (m.uring.rings[ri].chaos) return true;
+      int64_t due = 0;
+      for (const model::Req& r : m.uring.reqs)
+        due += (m.uring_cqe_due(ri, r, timeout) ? 1 : 0) + (m.uring_more_due(ri, r, timeout) ? 1 : 0);
+      return due < min;
     }
     case Op::RaceCancel:
     case Op::RacePollRemove:

@@ -95,6 +95,11 @@ struct Oracle::Impl {
   Check uring_cqe_effects(size_t i, model::Req& r, int64_t res, std::string_view data);
   Check uring_settled(size_t i, model::RingModel& ring, const Observation& obs, int64_t timeout_ms, int64_t min, int64_t max);
   Check uring_cancel_counts(size_t i);
+  // Must request r (of ring ri) post its final CQE within a wait of timeout_ms? The rule
+  // that promises it, or none.
+  std::optional<RuleId> uring_cqe_due(uint32_t ri, const model::Req& r, int64_t timeout_ms) const;
+  // Is an armed multishot poll r, woken while its fd is ready, certain to post again?
+  bool uring_more_due(uint32_t ri, const model::Req& r, int64_t timeout_ms) const;
   void uring_close(ResId r);
   void uring_before_absorb();
   bool uring_busy(Desc& d, bool reading);

@@ -45,6 +45,8 @@ struct Req {
   uint32_t next = kNoReq;
   uint32_t ltimeout = kNoReq;  // the LINK_TIMEOUT guarding this request
   bool drain = false;       // effective IOSQE_IO_DRAIN (set on a chain's head)
+  bool held = false;        // queued while the ring's drain state was on: issued later,
+                            // from task work, not by its submission
   bool dangling = false;    // head of a chain left open at the end of its submit call
   bool chain_failed_at_init = false;  // a later member of its chain failed at submission
   bool eopnotsupp = false;  // drain on a ring that saw CQE_SKIP_SUCCESS (Linux fails it)
@@ -80,6 +82,8 @@ struct RingModel {
   bool skip_used = false;   // a request with CQE_SKIP_SUCCESS was submitted
   bool chaos = false;       // a submission failed: CQEs are no longer checked
   bool multishot_used = false;  // drains count CQEs; multishot requests make that inexact
+  bool drain_active = false;    // ctx->drain_active: set by a drain, cleared by the first
+                                // request queued when nothing is left to wait for
   uint32_t max_in_flight = 0;   // CQE-posting requests in flight at once (overflow when > cq)
   std::vector<uint32_t> queued;  // in SQ order
   bool overflow_possible() const { return max_in_flight > cq; }

@@ -251,6 +251,20 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
     if (r.eopnotsupp || r.invalid)
       for (uint32_t p = r.prev; p != kNoReq; p = uring.reqs[p].prev) uring.reqs[p].chain_failed_at_init = true;
   }
+  // After a drain, Linux queues the next chain head through io_drain_req, which sends it
+  // to task work even when nothing is left to wait for and only then clears the ring's
+  // drain state (measured on 6.18: such a cancel's CQE is not there when the submission
+  // returns). The model clears the state only when no drain or held request is pending.
+  for (uint32_t id : queued) {
+    Req& r = uring.reqs[id];
+    if (r.drain) ring.drain_active = true;
+    if (r.prev != kNoReq || r.drain || r.eopnotsupp || r.invalid || !ring.drain_active) continue;
+    r.held = true;
+    bool waiting = false;
+    for (const Req& o : uring.reqs)
+      waiting = waiting || (o.ring == ri && o.id != r.id && o.pending() && (o.drain || o.held));
+    if (!waiting) ring.drain_active = false;
+  }
   // Effects that start with submission.
   for (uint32_t id : queued) {
     Req& r = uring.reqs[id];
@@ -697,9 +711,7 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
     if (is_cancel(r.op) && linux_profile()) {
       // Linux: a cancel held back (behind a drain, or queued to io-wq) is itself a pending
       // request that an earlier ANY/ALL/FD cancel may find and end (measured on 6.18).
-      bool held = may_run_in_iowq(r);
-      for (const Req& o : uring.reqs)
-        held = held || (o.ring == r.ring && o.drain && before(o, r) && (o.pending() || o.done_tick >= r.submit_tick));
+      bool held = may_run_in_iowq(r) || r.held;
       for (const Req& k : uring.reqs)
         if (held && k.id != r.id && k.ring == r.ring && multi(k) && before(k, r)) allowed.add_err(ECANCELED);
     }
@@ -940,6 +952,76 @@ Check Oracle::Impl::uring_cancel_counts(size_t i) {
   return std::nullopt;
 }
 
+// A request is due if it must post its final CQE within the wait (kSettleMs allows for
+// scheduling; timers add their time), after whatever it is ordered behind.
+std::optional<RuleId> Oracle::Impl::uring_cqe_due(uint32_t ri, const Req& r, int64_t timeout_ms) const {
+  if (r.ring != ri || r.state != ReqState::InFlight || r.loose || r.badf) return std::nullopt;
+  if (r.flags & sqe::SkipSuccess) return std::nullopt;
+  for (uint32_t p = r.prev; p != kNoReq; p = uring.reqs[p].prev)
+    if (uring.reqs[p].flags & sqe::SkipSuccess) return std::nullopt;  // its CQE may be omitted
+  auto within = [&](int64_t us) { return us / 1000 + model::kSettleMs <= timeout_ms; };
+  if (r.prev != kNoReq && uring.reqs[r.prev].pending() && !uring_cqe_due(ri, uring.reqs[r.prev], timeout_ms)) return std::nullopt;
+  for (const Req& o : uring.reqs)
+    if (o.ring == ri && o.state == ReqState::InFlight && before(o, r) && (r.drain || o.drain) && !uring_cqe_due(ri, o, timeout_ms))
+      return std::nullopt;
+  if (r.must_cancel) return RuleId::UringCancelConsistent;
+  if (r.invalid || r.eopnotsupp) return RuleId::UringExactlyOnce;
+  if (r.ltimeout != kNoReq && uring.reqs[r.ltimeout].pending() && within(uring.reqs[r.ltimeout].t_us))
+    return RuleId::UringLinkTimeoutOneOf;
+  switch (r.op) {
+    case Op::UringNop:
+      return within(0) ? std::optional(RuleId::UringExactlyOnce) : std::nullopt;
+    case Op::UringTimeout:
+      return within(r.t_us) ? std::optional(RuleId::UringTimeoutFire) : std::nullopt;
+    case Op::UringLinkTimeout:
+      return within(r.t_us) ? std::optional(RuleId::UringLinkTimeoutOneOf) : std::nullopt;
+    case Op::UringCancel:
+    case Op::UringCancelFd:
+    case Op::UringCancelAny:
+    case Op::UringPollRemove:
+    case Op::UringTimeoutRemove:
+      return within(0) ? std::optional(RuleId::UringCancelConsistent) : std::nullopt;
+    case Op::UringPoll: {
+      if (r.multishot) return std::nullopt;
+      uint32_t filter = (r.events & ev::Modeled) | ev::Err | ev::Hup;
+      if (fds.desc(r.desc).chaos) return std::nullopt;
+      ReadySet rs = fds.readiness(r.desc);
+      return (rs.soon_bits() & filter) && within(0) ? std::optional(RuleId::UringPollReady) : std::nullopt;
+    }
+    default:
+      break;
+  }
+  const Desc& d = fds.desc(r.desc);
+  if (d.chaos || !within(0)) return std::nullopt;
+  if (d.kind == ResKind::File) return RuleId::UringExactlyOnce;
+  if (d.kind == ResKind::EventFd) return reads(r.op) ? std::nullopt : std::optional(RuleId::UringExactlyOnce);
+  if (reads(r.op)) {
+    if (d.rx == kNone) return std::nullopt;
+    const auto& ch = fds.chan(d.rx);
+    if (ch.uring_readers > 1) return std::nullopt;
+    Level eof = d.kind == ResKind::PipeRead ? ch.eof : strongest(ch.eof, d.rcv_shut);
+    bool ends = eof == Level::Yes || eof == Level::Soon;
+    if (r.waitall) return ch.queued() >= r.n || ends ? std::optional(RuleId::UringRecvWaitall) : std::nullopt;
+    return ch.queued() > 0 || ends ? std::optional(RuleId::UringExactlyOnce) : std::nullopt;
+  }
+  // Writes: certain when there is room for all of it, or it certainly fails.
+  Desc nb = d;
+  nb.nonblock = true;
+  RuleId wr;
+  int64_t only;
+  RetSet w = write_expect(nb, r.n, wr);
+  return w.single(only) ? std::optional(RuleId::UringExactlyOnce) : std::nullopt;
+}
+
+// An armed multishot poll woken while its fd is ready posts again.
+bool Oracle::Impl::uring_more_due(uint32_t ri, const Req& r, int64_t timeout_ms) const {
+  if (r.ring != ri || r.state != ReqState::InFlight || !r.multishot || !r.woken || r.loose || fds.desc(r.desc).chaos ||
+      model::kSettleMs > timeout_ms)
+    return false;
+  uint32_t filter = (r.events & ev::Modeled) | ev::Err | ev::Hup;
+  return (fds.readiness(r.desc).yes_bits() & filter) != 0;
+}
+
 Check Oracle::Impl::uring_settled(size_t i, RingModel& ring, const Observation& obs, int64_t timeout_ms, int64_t min,
                                   int64_t max) {
   if (ring.chaos) return std::nullopt;
@@ -950,12 +1032,9 @@ Check Oracle::Impl::uring_settled(size_t i, RingModel& ring, const Observation& 
   if (complete) {
     for (const Req& r : uring.reqs) {
       if (r.ring != ri || r.state != ReqState::InFlight || r.loose) continue;
-      bool drained = r.drain;
-      for (const Req& o : uring.reqs)
-        // A drain in flight when it was submitted held it back: it then ran later, from
-        // task work, even if the drain has ended by now.
-        drained = drained || (o.ring == ri && o.drain && before(o, r) &&
-                              (o.state == ReqState::InFlight || o.done_tick > r.submit_tick));
+      // A request the ring's drain state held back ran later, from task work, even if the
+      // drain has ended by now.
+      bool drained = r.drain || r.held;
       // With CQE_SKIP_SUCCESS a cancel that succeeded posts nothing (a count, ANY or ALL,
       // always succeeds).
       bool sync_cancel = is_cancel(r.op) && !drained && !may_run_in_iowq(r) && !(r.flags & sqe::SkipSuccess);
@@ -967,82 +1046,18 @@ Check Oracle::Impl::uring_settled(size_t i, RingModel& ring, const Observation& 
     }
   }
   if (obs.value != -ETIME || obs.deadline_hit) return std::nullopt;
-  // The wait ended with fewer than `min` CQEs: were more certainly on their way? A request
-  // is due if it must post its final CQE within the wait (kSettleMs allows for
-  // scheduling; timers add their time); the rule that promises it is blamed.
-  auto due_rule = [&](const Req& r, auto& self) -> std::optional<RuleId> {
-    if (r.ring != ri || r.state != ReqState::InFlight || r.loose || r.badf) return std::nullopt;
-    if (r.flags & sqe::SkipSuccess) return std::nullopt;
-    for (uint32_t p = r.prev; p != kNoReq; p = uring.reqs[p].prev)
-      if (uring.reqs[p].flags & sqe::SkipSuccess) return std::nullopt;  // its CQE may be omitted
-    auto within = [&](int64_t us) { return us / 1000 + model::kSettleMs <= timeout_ms; };
-    if (r.prev != kNoReq && uring.reqs[r.prev].pending() && !self(uring.reqs[r.prev], self)) return std::nullopt;
-    for (const Req& o : uring.reqs)
-      if (o.ring == ri && o.state == ReqState::InFlight && before(o, r) && (r.drain || o.drain) && !self(o, self))
-        return std::nullopt;
-    if (r.must_cancel) return RuleId::UringCancelConsistent;
-    if (r.invalid || r.eopnotsupp) return RuleId::UringExactlyOnce;
-    if (r.ltimeout != kNoReq && uring.reqs[r.ltimeout].pending() && within(uring.reqs[r.ltimeout].t_us))
-      return RuleId::UringLinkTimeoutOneOf;
-    switch (r.op) {
-      case Op::UringNop:
-        return within(0) ? std::optional(RuleId::UringExactlyOnce) : std::nullopt;
-      case Op::UringTimeout:
-        return within(r.t_us) ? std::optional(RuleId::UringTimeoutFire) : std::nullopt;
-      case Op::UringLinkTimeout:
-        return within(r.t_us) ? std::optional(RuleId::UringLinkTimeoutOneOf) : std::nullopt;
-      case Op::UringCancel:
-      case Op::UringCancelFd:
-      case Op::UringCancelAny:
-      case Op::UringPollRemove:
-      case Op::UringTimeoutRemove:
-        return within(0) ? std::optional(RuleId::UringCancelConsistent) : std::nullopt;
-      case Op::UringPoll: {
-        if (r.multishot) return std::nullopt;
-        uint32_t filter = (r.events & ev::Modeled) | ev::Err | ev::Hup;
-        if (fds.desc(r.desc).chaos) return std::nullopt;
-        ReadySet rs = fds.readiness(r.desc);
-        return (rs.soon_bits() & filter) && within(0) ? std::optional(RuleId::UringPollReady) : std::nullopt;
-      }
-      default:
-        break;
-    }
-    const Desc& d = fds.desc(r.desc);
-    if (d.chaos || !within(0)) return std::nullopt;
-    if (d.kind == ResKind::File) return RuleId::UringExactlyOnce;
-    if (d.kind == ResKind::EventFd) return reads(r.op) ? std::nullopt : std::optional(RuleId::UringExactlyOnce);
-    if (reads(r.op)) {
-      if (d.rx == kNone) return std::nullopt;
-      const auto& ch = fds.chan(d.rx);
-      if (ch.uring_readers > 1) return std::nullopt;
-      Level eof = d.kind == ResKind::PipeRead ? ch.eof : strongest(ch.eof, d.rcv_shut);
-      bool ends = eof == Level::Yes || eof == Level::Soon;
-      if (r.waitall) return ch.queued() >= r.n || ends ? std::optional(RuleId::UringRecvWaitall) : std::nullopt;
-      return ch.queued() > 0 || ends ? std::optional(RuleId::UringExactlyOnce) : std::nullopt;
-    }
-    // Writes: certain when there is room for all of it, or it certainly fails.
-    Desc nb = d;
-    nb.nonblock = true;
-    RuleId wr;
-    int64_t only;
-    RetSet w = write_expect(nb, r.n, wr);
-    return w.single(only) ? std::optional(RuleId::UringExactlyOnce) : std::nullopt;
-  };
+  // The wait ended with fewer than `min` CQEs: were more certainly on their way? The rule
+  // that promised the first missing one is blamed.
   std::vector<std::pair<const Req*, RuleId>> missing;
   std::vector<bool> final_due;  // per entry of `missing`: a final CQE (else a multishot wakeup)
   for (const Req& r : uring.reqs) {
-    if (auto rule = due_rule(r, due_rule)) {
+    if (auto rule = uring_cqe_due(ri, r, timeout_ms)) {
       missing.push_back({&r, *rule});
       final_due.push_back(true);
     }
-    // An armed multishot poll woken while its fd is ready posts again.
-    if (r.ring == ri && r.state == ReqState::InFlight && r.multishot && r.woken && !r.loose && !fds.desc(r.desc).chaos &&
-        model::kSettleMs <= timeout_ms) {
-      uint32_t filter = (r.events & ev::Modeled) | ev::Err | ev::Hup;
-      if (fds.readiness(r.desc).yes_bits() & filter) {
-        missing.push_back({&r, RuleId::UringMultishotMore});
-        final_due.push_back(false);
-      }
+    if (uring_more_due(ri, r, timeout_ms)) {
+      missing.push_back({&r, RuleId::UringMultishotMore});
+      final_due.push_back(false);
     }
   }
   if (missing.empty() || static_cast<int64_t>(obs.cqes.size() + missing.size()) < min) return std::nullopt;
@@ -1059,7 +1074,7 @@ Check Oracle::Impl::uring_settled(size_t i, RingModel& ring, const Observation& 
       if (o.ring != ri || o.state != ReqState::InFlight || !before(o, r) || o.drain || r.drain) continue;
       bool linked = false;
       for (uint32_t p = r.prev; p != kNoReq; p = uring.reqs[p].prev) linked = linked || p == o.id;
-      if (!linked && !due_rule(o, due_rule)) {
+      if (!linked && !uring_cqe_due(ri, o, timeout_ms)) {
         rule = RuleId::UringUnlinkedAny;
         detail = "it is not linked to " + req_name(prog, o) + ", which is still pending";
         break;

@@ -120,7 +120,7 @@ int cmd_corpus(const Args& args) {
   std::string err;
   for (const auto& s : sel) {
     Bytes b;
-    if (!encode_program(s.program, FuzzLimits{}, b, err)) {
+    if (!encode_program(fit_fuzz_limits(s.program, FuzzLimits{}), FuzzLimits{}, b, err)) {
       std::cout << "skipped " << s.program.name << ": " << err << "\n";
       ++skipped;
       continue;

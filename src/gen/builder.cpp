@@ -39,6 +39,7 @@ std::string param_limit(const ParamSpec& ps, int64_t v, const FuzzLimits& l) {
     case ParamType::Int:
       if (ps.name == "off") return range(-1, l.max_size);  // -1: the stream's own position
       if (ps.name == "waits") return range(0, l.max_waits);  // an event loop stops when done
+      if (ps.name == "trials") return range(0, l.max_trials);
       return range(0, l.max_int);
     case ParamType::Enum:
     case ParamType::Flags:
@@ -166,6 +167,15 @@ std::string check_fuzz_limits(const Program& p, const FuzzLimits& limits) {
     if (auto e = b.add(copy); !e.empty()) return "step " + std::to_string(i + 1) + ": " + e;
   }
   return {};
+}
+
+Program fit_fuzz_limits(Program p, const FuzzLimits& limits) {
+  for (Step& s : p.steps) {
+    const OpSpec& spec = s.spec();
+    for (size_t k = 0; k < spec.params.size() && k < s.params.size(); ++k)
+      if (spec.params[k].name == "trials") s.params[k] = std::min(s.params[k], limits.max_trials);
+  }
+  return p;
 }
 
 }  // namespace ringside

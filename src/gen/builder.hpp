@@ -27,6 +27,8 @@ struct FuzzLimits {
   int64_t max_delay_us = 5000;    // `later` delays and duration parameters
   int64_t max_int = 1024;         // plain integers (backlog, maxevents, eventfd init, depth)
   int64_t max_waits = 10000;      // event_loop waits (it also ends when the wrapper is done)
+  int64_t max_trials = 16;        // trials of one race step (the fuzzer repeats programs
+                                  // instead; the suite runs 200)
   bool uring = true;              // io_uring is usable here (false: no rings, no wrappers;
                                   // a seccomp policy or sysctl refuses it)
 };
@@ -71,5 +73,8 @@ std::span<const OpSpec* const> fuzzable_ops();
 
 // Why a whole program breaks the fuzz limits, or "" (for corpus seeding).
 std::string check_fuzz_limits(const Program& p, const FuzzLimits& limits);
+// p with the limits' bounds applied where that keeps what each step does: a race step
+// runs at most max_trials of its trials. Other limits are not touched.
+Program fit_fuzz_limits(Program p, const FuzzLimits& limits);
 
 }  // namespace ringside

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "engine/probe.hpp"
 #include "fuzzing/emit_c.hpp"
@@ -111,10 +113,25 @@ int main(int argc, char** argv) {
     }
   }
 
+  // Where the reused engine's wall time goes: per operation, and the rest of each run.
+  std::map<std::string, std::pair<size_t, double>> by_op;  // name -> (steps, seconds)
+  double rest = 0;
   Executor reused;
   Timing warm = timed([&] {
     for (unsigned round = 0; round < rounds; ++round)
-      for (const Program& p : corpus) reused.run(p);
+      for (const Program& p : corpus) {
+        reused.run(p);
+        double in_steps = 0;
+        const auto& ns = reused.step_times();
+        for (size_t i = 0; i < ns.size(); ++i) {
+          double sec = std::chrono::duration<double>(ns[i]).count();
+          auto& [n, t] = by_op[std::string(op_spec(p.steps[i].op).name)];
+          ++n;
+          t += sec;
+          in_steps += sec;
+        }
+        rest += std::chrono::duration<double>(reused.run_time()).count() - in_steps;
+      }
   });
   Timing warm_c = timed([&] {
     for (unsigned round = 0; round < rounds; ++round)
@@ -186,5 +203,19 @@ int main(int argc, char** argv) {
                            ratio_wall, ratio_cpu);
   std::cout << fmt::format("  reused / fresh engine: {:.2f}x the executions per second\n",
                            (execs * rounds / warm.wall) / (execs / cold.wall));
+
+  // The operations taking the most wall time with the reused engine.
+  std::vector<std::pair<double, std::string>> top;
+  for (const auto& [name, nt] : by_op) top.emplace_back(nt.second, name);
+  top.emplace_back(rest, "(set-up, end checks, clean-up)");
+  std::sort(top.rbegin(), top.rend());
+  std::cout << fmt::format("\n  where the reused engine's wall time goes:\n  {:<32} {:>8} {:>10} {:>7}\n", "operation",
+                           "steps", "us/step", "share");
+  for (size_t k = 0; k < top.size() && k < 15; ++k) {
+    const auto& [sec, name] = top[k];
+    size_t n = by_op.count(name) ? by_op[name].first : corpus.size() * rounds;
+    std::cout << fmt::format("  {:<32} {:>8} {:>10.1f} {:>6.1f}%\n", name, n, 1e6 * sec / static_cast<double>(n),
+                             100.0 * sec / warm.wall);
+  }
   return 0;
 }

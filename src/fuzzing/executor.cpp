@@ -37,12 +37,21 @@ Executor::~Executor() = default;
 const ScenarioResult& Executor::run(const Program& p) {
   if (o_.fresh_engine) engine_ = std::make_unique<Engine>(engine_options(o_));
   sigs_.clear();
+  step_ns_.clear();
   reset();
+  auto t0 = std::chrono::steady_clock::now();
   last_ = run_in_process(p, ro_, *engine_);
+  run_ns_ = std::chrono::steady_clock::now() - t0;
   return last_;
 }
 
+bool Executor::before_step(const Program& p, size_t i, const Oracle& oracle) {
+  step_start_ = std::chrono::steady_clock::now();
+  return FuzzGuard::before_step(p, i, oracle);
+}
+
 void Executor::after_step(const Program& p, size_t i, const Observation& obs, const Oracle& oracle) {
+  step_ns_.push_back(std::chrono::steady_clock::now() - step_start_);
   sigs_.push_back(behaviour_signature(p, i, obs, oracle));
 }
 

@@ -51,11 +51,16 @@ class Executor : private FuzzGuard {
   const ScenarioResult& run(const Program& p);
   // Signatures of the steps the last run executed.
   const std::vector<uint64_t>& signatures() const { return sigs_; }
+  // Wall time of each step the last run executed (judged by the oracle), in step order,
+  // and of the whole run (the rest is set-up, the oracle's end checks and clean-up).
+  const std::vector<std::chrono::nanoseconds>& step_times() const { return step_ns_; }
+  std::chrono::nanoseconds run_time() const { return run_ns_; }
   // Did the guard end the last run before its last step?
   bool stopped_early() const { return stopped(); }
   const ExecOptions& options() const { return o_; }
 
  private:
+  bool before_step(const Program& p, size_t i, const Oracle& oracle) override;
   void after_step(const Program& p, size_t i, const Observation& obs, const Oracle& oracle) override;
 
   ExecOptions o_;
@@ -63,6 +68,9 @@ class Executor : private FuzzGuard {
   std::unique_ptr<Engine> engine_;
   ScenarioResult last_;
   std::vector<uint64_t> sigs_;
+  std::chrono::steady_clock::time_point step_start_;
+  std::vector<std::chrono::nanoseconds> step_ns_;
+  std::chrono::nanoseconds run_ns_{0};
 };
 
 }  // namespace ringside

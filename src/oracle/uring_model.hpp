@@ -48,7 +48,7 @@ struct Req {
   bool held = false;        // queued while the ring's drain state was on: issued later,
                             // from task work, not by its submission
   bool dangling = false;    // head of a chain left open at the end of its submit call
-  bool chain_failed_at_init = false;  // a later member of its chain failed at submission
+  bool chain_failed_at_init = false;  // another member of its chain failed at submission
   bool eopnotsupp = false;  // drain on a ring that saw CQE_SKIP_SUCCESS (Linux fails it)
   bool badf = false;        // its fd was closed before submission
   bool invalid = false;     // a LINK_TIMEOUT with nothing to guard: -EINVAL

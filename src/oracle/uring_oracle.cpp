@@ -245,11 +245,15 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
   }
   // A request refused at submission (io_init_req: drain after CQE_SKIP_SUCCESS, a second
   // LINK_TIMEOUT) inside a chain fails the whole chain: io_submit_fail_init marks the head
-  // failed, so the members before it never start and end -ECANCELED.
+  // failed, so the other members never start and end -ECANCELED.
   for (uint32_t id : queued) {
     const Req& r = uring.reqs[id];
-    if (r.eopnotsupp || r.invalid)
+    if (r.eopnotsupp || r.invalid) {
       for (uint32_t p = r.prev; p != kNoReq; p = uring.reqs[p].prev) uring.reqs[p].chain_failed_at_init = true;
+      // The chain is still assembled and failed whole when it ends, hardlinks too
+      // (io_queue_sqe_fallback drops IOSQE_IO_HARDLINK from a failed head).
+      for (uint32_t n = r.next; n != kNoReq; n = uring.reqs[n].next) uring.reqs[n].chain_failed_at_init = true;
+    }
   }
   // After a drain, Linux queues the next chain head through io_drain_req, which sends it
   // to task work even when nothing is left to wait for and only then clears the ring's
@@ -258,7 +262,7 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
   for (uint32_t id : queued) {
     Req& r = uring.reqs[id];
     if (r.drain) ring.drain_active = true;
-    if (r.prev != kNoReq || r.drain || r.eopnotsupp || r.invalid || !ring.drain_active) continue;
+    if (r.prev != kNoReq || r.drain || r.eopnotsupp || r.invalid || r.chain_failed_at_init || !ring.drain_active) continue;
     r.held = true;
     bool waiting = false;
     for (const Req& o : uring.reqs)
@@ -550,7 +554,7 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
     broken = true;
     rule = RuleId::UringLinkCancelRest;
     allowed = RetSet::err(ECANCELED);
-    detail = "a later member of its chain was refused at submission, which fails the whole chain";
+    detail = "another member of its chain was refused at submission, which fails the whole chain";
   } else if (broken) {
     rule = RuleId::UringLinkCancelRest;
     allowed = RetSet::err(ECANCELED);

@@ -688,7 +688,8 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
         // Reads on pipes and sockets.
         rule = RuleId::ReadCount;
         if (d->rx == kNone || (d->kind != ResKind::PipeRead && d->sock != Sock::Established)) {
-          allowed = RetSet::of({-ENOTCONN, -EINVAL, 0});
+          // As read(2) on the socket, which may have connected (0 at its end) meanwhile.
+          allowed = unconnected_read(*d).add(0);
           break;
         }
         const auto& ch = fds.chan(d->rx);
@@ -857,7 +858,10 @@ Check Oracle::Impl::uring_cqe_effects(size_t i, Req& r, int64_t res, std::string
     return std::nullopt;
   }
   if (reads(r.op)) {
-    if (d.rx == kNone) return std::nullopt;
+    if (d.rx == kNone || (d.kind != ResKind::PipeRead && d.sock != Sock::Established)) {
+      unconnected_read_seen(d, res);
+      return std::nullopt;
+    }
     auto& ch = fds.chan(d.rx);
     if (ch.uring_readers) --ch.uring_readers;
     if (d.chaos) return std::nullopt;

@@ -766,17 +766,20 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
         t.must_cancel = true;
         t.must_cancel_rule = crule;
       }
-      if (c.res == -ENOENT && t.state == ReqState::Done && t.cancelled && t.done_tick > r.submit_tick) {
+      // Did something else (another canceller, its linked timeout) possibly end it?
+      auto other_canceller = [&] {
         bool other = t.ltimeout != kNoReq;
         for (const Req& k : uring.reqs)
           other = other || (k.id != r.id && is_cancel(k.op) && k.state != ReqState::Queued && can_cancel(k, t));
-        if (!other)
-          return judged(violation(i, crule, "0 or EALREADY (the target ended " + result_text(t.res) + ")", "ENOENT",
-                                  req_name(prog, t)),
-                        Judged::CqeRes, r, RetSet::of({0, -EALREADY}));
-      }
+        return other;
+      };
+      if (c.res == -ENOENT && t.state == ReqState::Done && t.cancelled && t.done_tick > r.submit_tick &&
+          !other_canceller())
+        return judged(violation(i, crule, "0 or EALREADY (the target ended " + result_text(t.res) + ")", "ENOENT",
+                                req_name(prog, t)),
+                      Judged::CqeRes, r, RetSet::of({0, -EALREADY}));
       if (r.op == Op::UringTimeoutRemove && (c.res == -EBUSY || c.res == -EALREADY || c.res == -ENOENT) &&
-          t.state == ReqState::Done && t.res == -ECANCELED && t.done_tick > r.submit_tick)
+          t.state == ReqState::Done && t.res == -ECANCELED && t.done_tick > r.submit_tick && !other_canceller())
         return judged(violation(i, crule, "the timeout fired (ETIME)", "it ended ECANCELED", req_name(prog, t)),
                       Judged::CqeRes, t, RetSet::err(ETIME));
     }

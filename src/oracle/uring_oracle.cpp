@@ -403,6 +403,16 @@ bool can_cancel(const Req& c, const Req& r) {
   }
 }
 
+// A cancel held back (behind a drain, or queued to io-wq) is itself a pending request
+// that another ANY or FD cancel on the ring, submitted before or after it, may find and
+// end (measured on 6.18; an FD cancel's file is the fd it names). The documentation says
+// ANY matches "any request"; it is silent on cancels, so both profiles allow it.
+bool held_cancel_findable(const Req& k, const Req& o) {
+  if (!is_cancel(o.op) || !(may_run_in_iowq(o) || o.held)) return false;
+  if (k.id == o.id || k.ring != o.ring || k.state == ReqState::Queued || o.state == ReqState::Queued) return false;
+  return k.op == Op::UringCancelAny || (k.op == Op::UringCancelFd && o.op == Op::UringCancelFd && k.desc == o.desc);
+}
+
 }  // namespace
 
 Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string_view data) {
@@ -589,7 +599,9 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
         if (multi(r)) {
           int64_t matching = 0;
           for (const Req& o : uring.reqs)
-            if (can_cancel(r, o) && (o.state == ReqState::InFlight || o.done_tick > r.submit_tick)) ++matching;
+            if ((can_cancel(r, o) || held_cancel_findable(r, o)) &&
+                (o.state == ReqState::InFlight || o.done_tick > r.submit_tick))
+              ++matching;
           detail = std::to_string(matching) + " matching request(s) in flight when it was submitted";
           if (counts(r)) {
             rule = RuleId::UringCancelCount;
@@ -713,13 +725,8 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
       }
     }
     if (cancel_possible) allowed.add_err(ECANCELED).add_err(EINTR);
-    if (is_cancel(r.op) && linux_profile()) {
-      // Linux: a cancel held back (behind a drain, or queued to io-wq) is itself a pending
-      // request that an earlier ANY/ALL/FD cancel may find and end (measured on 6.18).
-      bool held = may_run_in_iowq(r) || r.held;
-      for (const Req& k : uring.reqs)
-        if (held && k.id != r.id && k.ring == r.ring && multi(k) && before(k, r)) allowed.add_err(ECANCELED);
-    }
+    for (const Req& k : uring.reqs)
+      if (held_cancel_findable(k, r)) allowed.add_err(ECANCELED);
     if (r.chain_failed_at_init) allowed.add_err(ECANCELED);  // contract: not documented either way
     if (after_hard_failure) {
       rule = RuleId::UringHardlinkContinue;
@@ -936,16 +943,20 @@ Check Oracle::Impl::uring_cancel_counts(size_t i) {
     const int64_t said = cancelled_count(c);
     int64_t lo = 0, hi = 0;
     bool settled = true;
+    auto finds = [&](const Req& k, const Req& o) {
+      return can_cancel(k, o) || held_cancel_findable(k, o);
+    };
     for (const Req& o : uring.reqs) {
-      if (!can_cancel(c, o) || !(o.state == ReqState::InFlight || o.done_tick > c.submit_tick)) continue;
+      if (!finds(c, o) || !(o.state == ReqState::InFlight || o.done_tick > c.submit_tick)) continue;
       if (o.pending()) settled = false;
       // Linux counts a request found running in io-wq even if it then completes.
-      if (!o.cancelled && linux_profile() && (o.flags & sqe::Async)) ++hi;
+      const bool in_iowq = linux_profile() && ((o.flags & sqe::Async) || is_cancel(o.op));
+      if (!o.cancelled && in_iowq) ++hi;
       if (!o.cancelled) continue;
       ++hi;
       // Linux: a request queued to io-wq (IOSQE_ASYNC) may end cancelled uncounted.
-      bool other = o.ltimeout != kNoReq || (linux_profile() && (o.flags & sqe::Async));
-      for (const Req& k : uring.reqs) other = other || (k.id != c.id && is_cancel(k.op) && k.state != ReqState::Queued && can_cancel(k, o));
+      bool other = o.ltimeout != kNoReq || in_iowq;
+      for (const Req& k : uring.reqs) other = other || (k.id != c.id && is_cancel(k.op) && k.state != ReqState::Queued && finds(k, o));
       for (uint32_t p = o.prev; p != kNoReq; p = uring.reqs[p].prev) other = other || uring.reqs[p].failed;
       if (!other) ++lo;
     }

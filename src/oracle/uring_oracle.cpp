@@ -319,12 +319,14 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
 bool Oracle::Impl::uring_busy(Desc& d, bool reading) {
   // read(2) while an io_uring read is in flight, or write(2) while an io_uring write is:
   // which takes (or puts) which bytes first is not known. The model gives up on the
-  // reader rather than guess.
+  // reader rather than guess, and on the writer, whose room (POLLOUT, EAGAIN) is the
+  // channel's fill.
   model::ChanId ch = reading ? d.rx : d.tx;
   if (ch == kNone) return false;
   auto& c = fds.chan(ch);
   bool busy = reading ? (c.uring_readers > 0 || c.maybe_sent > 0) : c.maybe_sent > 0;
   if (busy && c.reader != kNone) fds.desc(c.reader).chaos = true;
+  if (busy && c.writer != kNone) fds.desc(c.writer).chaos = true;
   return busy;
 }
 

@@ -388,7 +388,10 @@ namespace {
 // Can request `c` (a cancel-type request) take `r` out, as the kernel finds requests?
 bool can_cancel(const Req& c, const Req& r) {
   if (c.ring != r.ring || c.id == r.id || r.op == Op::UringLinkTimeout || is_cancel(r.op)) return false;
-  if (!before(r, c)) return false;
+  // A cancel that starts after its submission (after a predecessor in its chain, from
+  // io-wq, or held by a drain) also finds requests submitted after it, until it ends.
+  if (!before(r, c) && !((may_run_in_iowq(c) || c.held) && (c.pending() || c.done_tick >= r.submit_tick)))
+    return false;
   switch (c.op) {
     case Op::UringCancel:
       return c.target == r.id;

@@ -31,11 +31,11 @@ int64_t cancelled_count(const Req& c) {
   return c.res == 0 ? 1 : c.res == -EALREADY ? -1 : 0;
 }
 // May the cancel run from io-wq (IOSQE_ASYNC, a link left dangling at the end of its
-// submission, after a predecessor, or drained: measured, a drained request is issued
-// from io-wq)? Linux then answers -EALREADY for an FD cancel
-// that matches nothing (measured on 6.18: it finds its own running work).
+// submission, after a predecessor, or drained or held by the ring's drain state:
+// measured, such a request may be issued from io-wq)? Linux then answers -EALREADY for
+// an FD cancel that matches nothing (measured on 6.18: it finds its own running work).
 bool may_run_in_iowq(const Req& c) {
-  return (c.flags & sqe::Async) || c.prev != kNoReq || c.dangling || c.drain ||
+  return (c.flags & sqe::Async) || c.prev != kNoReq || c.dangling || c.drain || c.held ||
          ((c.flags & (sqe::Link | sqe::Hardlink)) && c.next == kNoReq);
 }
 bool is_rw(Op op) { return op == Op::UringRead || op == Op::UringWrite || op == Op::UringRecv || op == Op::UringSend; }
@@ -390,7 +390,7 @@ bool can_cancel(const Req& c, const Req& r) {
   if (c.ring != r.ring || c.id == r.id || r.op == Op::UringLinkTimeout || is_cancel(r.op)) return false;
   // A cancel that starts after its submission (after a predecessor in its chain, from
   // io-wq, or held by a drain) also finds requests submitted after it, until it ends.
-  if (!before(r, c) && !((may_run_in_iowq(c) || c.held) && (c.pending() || c.done_tick >= r.submit_tick)))
+  if (!before(r, c) && !(may_run_in_iowq(c) && (c.pending() || c.done_tick >= r.submit_tick)))
     return false;
   switch (c.op) {
     case Op::UringCancel:
@@ -413,7 +413,7 @@ bool can_cancel(const Req& c, const Req& r) {
 // end (measured on 6.18; an FD cancel's file is the fd it names). The documentation says
 // ANY matches "any request"; it is silent on cancels, so both profiles allow it.
 bool held_cancel_findable(const Req& k, const Req& o) {
-  if (!is_cancel(o.op) || !(may_run_in_iowq(o) || o.held)) return false;
+  if (!is_cancel(o.op) || !may_run_in_iowq(o)) return false;
   if (k.id == o.id || k.ring != o.ring || k.state == ReqState::Queued || o.state == ReqState::Queued) return false;
   return k.op == Op::UringCancelAny || (k.op == Op::UringCancelFd && o.op == Op::UringCancelFd && k.desc == o.desc);
 }

@@ -549,6 +549,8 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
   for (const Req& k : uring.reqs) {
     if (!is_cancel(k.op) || k.state == ReqState::Queued || !can_cancel(k, r)) continue;
     if (k.pending() || (multi(k) ? cancelled_count(k) != 0 : (k.res == 0 || k.res == -EALREADY))) cancel_possible = true;
+    // Linux: a request in io-wq may end cancelled uncounted (see uring_cancel_counts).
+    if (linux_profile() && multi(k) && may_run_in_iowq(r)) cancel_possible = true;
     if (!k.pending() && !multi(k) && k.res == -ENOENT) cancel_denied = true;
     if (!k.pending() && k.op == Op::UringTimeoutRemove && (k.res == -EBUSY || k.res == -EALREADY || k.res == -ENOENT)) {
       cancel_denied = true;
@@ -955,11 +957,12 @@ Check Oracle::Impl::uring_cancel_counts(size_t i) {
       if (!finds(c, o) || !(o.state == ReqState::InFlight || o.done_tick > c.submit_tick)) continue;
       if (o.pending()) settled = false;
       // Linux counts a request found running in io-wq even if it then completes.
-      const bool in_iowq = linux_profile() && ((o.flags & sqe::Async) || is_cancel(o.op));
+      const bool in_iowq = linux_profile() && may_run_in_iowq(o);
       if (!o.cancelled && in_iowq) ++hi;
       if (!o.cancelled) continue;
       ++hi;
-      // Linux: a request queued to io-wq (IOSQE_ASYNC) may end cancelled uncounted.
+      // Linux: a request in io-wq (IOSQE_ASYNC, a dangling chain...) may end cancelled
+      // uncounted.
       bool other = o.ltimeout != kNoReq || in_iowq;
       for (const Req& k : uring.reqs) other = other || (k.id != c.id && is_cancel(k.op) && k.state != ReqState::Queued && finds(k, o));
       for (uint32_t p = o.prev; p != kNoReq; p = uring.reqs[p].prev) other = other || uring.reqs[p].failed;

@@ -578,6 +578,8 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
     detail = "an earlier member of its chain failed";
   } else if (r.badf) {
     allowed = RetSet::err(EBADF);
+    // Issued later (from io-wq), it looks its fd up only then: a cancel may end it first.
+    if (cancel_possible && may_run_in_iowq(r)) allowed.add_err(ECANCELED);
     detail = "its fd was closed before it was submitted";
   } else if (r.must_cancel) {
     rule = r.must_cancel_rule;

@@ -421,6 +421,7 @@ void FdModel::lose_track(DescId d) {
   s.chaos = true;
   if (s.peer != kNone) descs_[s.peer].chaos = true;
   if (s.tx != kNone && chans_[s.tx].reader != kNone) descs_[chans_[s.tx].reader].chaos = true;
+  if (s.rx != kNone && chans_[s.rx].writer != kNone) descs_[chans_[s.rx].writer].chaos = true;  // its room
 }
 
 void FdModel::dgram_disconnect(DescId d) {

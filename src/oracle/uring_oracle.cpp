@@ -124,9 +124,11 @@ Check Oracle::Impl::uring_step(size_t i, const Step& s, const Observation& obs) 
     case Op::Close: {
       // The ring's requests end with it, taking whatever they took: their resources are
       // beyond the model from here.
+      // Queued SQEs were never submitted: they go with the ring and take nothing.
       RingModel& ring = uring.rings[uring.ring_of.at(id_of(s.ins[0]))];
       for (Req& r : uring.reqs)
-        if (r.ring == uring.ring_of.at(id_of(s.ins[0])) && r.pending() && r.desc != kNone) fds.desc(r.desc).chaos = true;
+        if (r.ring == uring.ring_of.at(id_of(s.ins[0])) && r.state == ReqState::InFlight && r.desc != kNone)
+          fds.lose_track(r.desc);
       ring.open = false;
       return close(i, s, obs);
     }

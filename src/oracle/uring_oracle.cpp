@@ -290,6 +290,8 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
       if (!reads(r.op))
         r.file_writer = fds.content(r.desc).begin(prog.steps[r.step].outs[0], static_cast<uint64_t>(r.off),
                                                   static_cast<uint64_t>(r.off) + r.n, r.submit_tick, r.id);
+      else
+        r.file_size_at_submit = fds.content(r.desc).size_certain();
       continue;
     }
     if (d.kind == ResKind::EventFd) {
@@ -682,7 +684,9 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
             auto span = [&](uint64_t size) {
               return static_cast<int64_t>(std::min<uint64_t>(r.n, static_cast<uint64_t>(r.off) < size ? size - static_cast<uint64_t>(r.off) : 0));
             };
-            allowed = RetSet::range(span(fc.size_certain()), span(fc.size_possible()));
+            // It may have run as soon as it was submitted, before writes since (files
+            // only grow here).
+            allowed = RetSet::range(span(std::min(r.file_size_at_submit, fc.size_certain())), span(fc.size_possible()));
           } else {
             allowed = RetSet::of({n});
           }

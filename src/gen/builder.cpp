@@ -7,9 +7,11 @@ namespace {
 
 // Main-thread steps that could change what a pending `later` step does (its result is
 // predicted when it is scheduled): ending or reshaping resources, filling buffers,
-// switching blocking mode, starting connections.
+// switching blocking mode, starting connections, and submitting io_uring requests
+// (queued before the `later` step, they act on the same resources from now on).
 bool disturbs_later(Op op) {
-  return op == Op::Close || op == Op::Shutdown || op == Op::Fill || op == Op::SetNonblock || op == Op::Connect;
+  return op == Op::Close || op == Op::Shutdown || op == Op::Fill || op == Op::SetNonblock || op == Op::Connect ||
+         op == Op::Submit;
 }
 
 // Steps that may use a description a pending `later` step acts on: those that only

@@ -107,6 +107,15 @@ std::string ProgramBuilder::policy(const Step& s) const {
     for (ResId r : s.ins)
       if (std::find(async_read_.begin(), async_read_.end(), root(r)) != async_read_.end())
         return "a `later` step on a file a readiness wrapper reads (its reads race with it)";
+  // A wrapper checks the bytes it hands out against the file's own content: io_uring
+  // writes (bytes of another stream, landing whenever they run) are kept off its file.
+  auto in = [&](const std::vector<ResId>& v, ResId r) { return std::find(v.begin(), v.end(), root(r)) != v.end(); };
+  for (const auto& o : spec.outs)
+    if (kind_in(ResKind::Wrapper, o.kinds))
+      for (ResId r : s.ins)
+        if (in(uring_written_, r)) return "a readiness wrapper on a file io_uring writes";
+  if (s.op == Op::UringWrite && s.ins.size() > 1 && in(async_read_, s.ins[1]))
+    return "an io_uring write to a file a readiness wrapper reads";
   if (!s.later && !busy_.empty()) {
     if (disturbs_later(s.op)) return "'" + std::string(spec.name) + "' while a `later` step is pending";
     for (ResId r : s.ins)
@@ -151,6 +160,7 @@ std::string ProgramBuilder::add(Step s) {
   for (ResId o : s.outs)
     if (prog_.res(o).kind == ResKind::Wrapper)
       for (ResId r : s.ins) async_read_.push_back(root(r));
+  if (s.op == Op::UringWrite && s.ins.size() > 1) uring_written_.push_back(root(s.ins[1]));
   if (s.later)
     for (ResId r : s.ins) busy_.push_back(root(r));
   if (s.op == Op::Join) busy_.clear();

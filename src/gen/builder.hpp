@@ -64,6 +64,7 @@ class ProgramBuilder {
   std::vector<ResId> roots_;  // open file description of each resource (dup shares it)
   std::vector<ResId> busy_;   // descriptions a pending `later` step acts on
   std::vector<ResId> async_read_;  // files a readiness wrapper reads (no `later` step on them)
+  std::vector<ResId> uring_written_;  // descriptions io_uring writes to (no wrapper on them)
 };
 
 // Operations the fuzzers use: all of the tables except test-only steps (test_hang,

@@ -306,6 +306,13 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
       if (++c.uring_readers > 1) d.chaos = true;
       if (c.pipe) c.layout_unknown = true;  // it frees pages whenever it runs
     } else {
+      // An AF_UNIX datagram send to a peer that is gone disconnects the socket
+      // (unix_dgram_disconnected) whenever it runs: later writes may see ECONNREFUSED or
+      // ENOTCONN. The model stops following the socket.
+      if (d.kind == ResKind::UnixDgram && possible(d.peer_gone)) {
+        fds.lose_track(r.desc);
+        continue;
+      }
       if (d.tx == kNone) continue;
       auto& c = fds.chan(d.tx);
       // Two writes in flight on one stream may land in either order.

@@ -1056,13 +1056,14 @@ std::optional<RuleId> Oracle::Impl::uring_cqe_due(uint32_t ri, const Req& r, int
     if (r.waitall) return ch.queued() >= r.n || ends ? std::optional(RuleId::UringRecvWaitall) : std::nullopt;
     return ch.queued() > 0 || ends ? std::optional(RuleId::UringExactlyOnce) : std::nullopt;
   }
-  // Writes: certain when there is room for all of it, or it certainly fails.
+  // Writes: certain when there is room for all of it, or it certainly fails (no room is
+  // not a failure: io_uring waits for room where write(2) says EAGAIN).
   Desc nb = d;
   nb.nonblock = true;
   RuleId wr;
   int64_t only;
   RetSet w = write_expect(nb, r.n, wr);
-  return w.single(only) ? std::optional(RuleId::UringExactlyOnce) : std::nullopt;
+  return w.single(only) && only != -EAGAIN ? std::optional(RuleId::UringExactlyOnce) : std::nullopt;
 }
 
 // An armed multishot poll woken while its fd is ready posts again.

@@ -268,6 +268,9 @@ void FdModel::release(DescId d) {
       Desc& p = descs_[s.peer];
       p.peer_gone = strongest(p.peer_gone, now());
       bool unread = s.rx != kNone && chans_[s.rx].queued() > 0;
+      // An io_uring send in flight toward us may or may not have landed: data maybe unread.
+      const bool maybe_unread = !unread && s.rx != kNone && chans_[s.rx].maybe_sent > 0;
+      if (maybe_unread && s.kind != ResKind::UnixStream) p.chaos = true;  // FIN or RST, unknown
       if (s.kind == ResKind::UnixStream) {
         // unix_release_sock: the peer is shut down both ways, and reset if we left data
         // unread or were never accepted (an embryo released with its listener).
@@ -275,9 +278,9 @@ void FdModel::release(DescId d) {
         if (s.tx != kNone) chans_[s.tx].eof = strongest(chans_[s.tx].eof, now());
         p.rcv_shut = strongest(p.rcv_shut, now());
         p.snd_shut = strongest(p.snd_shut, now());
-        if (unread) {
+        if (unread || maybe_unread) {
           p.err = ECONNRESET;
-          p.err_level = strongest(p.err_level, profile_ == Profile::Linux ? now() : Level::Maybe);
+          p.err_level = strongest(p.err_level, profile_ == Profile::Linux && unread ? now() : Level::Maybe);
         }
         wake(s.peer, 0, now(), RuleId::PollRdhup);
       } else if (unread) {

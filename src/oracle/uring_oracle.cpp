@@ -211,12 +211,15 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
     if (r.flags & sqe::SkipSuccess) ring.skip_used = true;
     if (r.multishot) ring.multishot_used = true;
     if (r.desc != kNone && fds.fdnum_of(r.fd_res) < 0) r.badf = true;
+    // io_init_req: IOSQE_IO_DRAIN once CQE_SKIP_SUCCESS was seen (this SQE included).
+    if ((r.flags & sqe::Drain) && ring.skip_used) r.eopnotsupp = true;
     if (r.op == Op::UringLinkTimeout && prev_sqe != kNoReq) {
       Req& g = uring.reqs[prev_sqe];
       if ((g.flags & (sqe::Link | sqe::Hardlink)) && g.op != Op::UringLinkTimeout && g.ltimeout == kNoReq) {
         // It guards the request before it; the chain goes on from that request.
         r.target = g.id;
         g.ltimeout = r.id;
+        if ((r.flags & sqe::Drain) && !r.eopnotsupp && head != kNoReq) uring.reqs[head].drain = true;
         link_open = (r.flags & (sqe::Link | sqe::Hardlink)) != 0;
         prev_sqe = r.id;
         continue;
@@ -231,14 +234,8 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
     } else {
       head = r.id;
     }
-    if (r.flags & sqe::Drain) {
-      if (ring.skip_used) {
-        r.eopnotsupp = true;
-      } else {
-        // A drain inside a chain drains its head (io_init_req_drain).
-        uring.reqs[head].drain = true;
-      }
-    }
+    // A drain inside a chain drains its head (io_init_req_drain).
+    if ((r.flags & sqe::Drain) && !r.eopnotsupp) uring.reqs[head].drain = true;
     link_open = (r.flags & (sqe::Link | sqe::Hardlink)) != 0;
     prev_member = prev_sqe = r.id;
     // A chain still open when the call ends is queued to io-wq from its head
@@ -251,10 +248,14 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
   for (uint32_t id : queued) {
     const Req& r = uring.reqs[id];
     if (r.eopnotsupp || r.invalid) {
-      for (uint32_t p = r.prev; p != kNoReq; p = uring.reqs[p].prev) uring.reqs[p].chain_failed_at_init = true;
+      // A refused LINK_TIMEOUT sits beside the request it guards: that one's chain fails.
+      const bool guards = r.op == Op::UringLinkTimeout && r.target != kNoReq;
+      const Req& at = guards ? uring.reqs[r.target] : r;
+      if (guards) uring.reqs[r.target].chain_failed_at_init = true;
+      for (uint32_t p = at.prev; p != kNoReq; p = uring.reqs[p].prev) uring.reqs[p].chain_failed_at_init = true;
       // The chain is still assembled and failed whole when it ends, hardlinks too
       // (io_queue_sqe_fallback drops IOSQE_IO_HARDLINK from a failed head).
-      for (uint32_t n = r.next; n != kNoReq; n = uring.reqs[n].next) uring.reqs[n].chain_failed_at_init = true;
+      for (uint32_t n = at.next; n != kNoReq; n = uring.reqs[n].next) uring.reqs[n].chain_failed_at_init = true;
     }
   }
   // After a drain, Linux queues the next chain head through io_drain_req, which sends it
@@ -820,7 +821,7 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
   // A linked timeout and its request: never both cancelled.
   if (checked && (r.op == Op::UringLinkTimeout || r.ltimeout != kNoReq) && !broken) {
     Req& l = r.op == Op::UringLinkTimeout ? r : uring.reqs[r.ltimeout];
-    if (l.target != kNoReq && !l.invalid) {
+    if (l.target != kNoReq && !l.invalid && !l.eopnotsupp) {
       Req& t = uring.reqs[l.target];
       fds.exercise(RuleId::UringLinkTimeoutOneOf);
       // Linux answers -ENOENT for a request it interrupted in io-wq (IOSQE_ASYNC).

@@ -400,6 +400,8 @@ namespace {
 // Can request `c` (a cancel-type request) take `r` out, as the kernel finds requests?
 bool can_cancel(const Req& c, const Req& r) {
   if (c.ring != r.ring || c.id == r.id || r.op == Op::UringLinkTimeout || is_cancel(r.op)) return false;
+  // Refused at submission, or failed with such a chain: it ends before any later SQE.
+  if (r.eopnotsupp || r.invalid || r.chain_failed_at_init) return false;
   // A cancel that starts after its submission (after a predecessor in its chain, from
   // io-wq, or held by a drain) also finds requests submitted after it, until it ends.
   if (!before(r, c) && !(may_run_in_iowq(c) && (c.pending() || c.done_tick >= r.submit_tick)))
@@ -800,9 +802,11 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
         t.must_cancel = true;
         t.must_cancel_rule = crule;
       }
-      // Did something else (another canceller, its linked timeout) possibly end it?
+      // Did something else (another canceller, its linked timeout, its chain failing)
+      // possibly end it?
       auto other_canceller = [&] {
-        bool other = t.ltimeout != kNoReq;
+        bool other = t.ltimeout != kNoReq || t.chain_failed_at_init;
+        for (uint32_t p = t.prev; p != kNoReq; p = uring.reqs[p].prev) other = other || uring.reqs[p].failed;
         for (const Req& k : uring.reqs)
           other = other || (k.id != r.id && is_cancel(k.op) && k.state != ReqState::Queued && can_cancel(k, t));
         return other;

@@ -62,7 +62,8 @@ struct Req {
   bool must_cancel = false;       // a canceller said 0: it ends -ECANCELED/-EINTR
   RuleId must_cancel_rule = RuleId::UringCancelConsistent;  // the canceller's rule
   bool must_not_cancel = false;   // a canceller said -ENOENT and nothing else may cancel it
-  uint64_t cqes_after = 0;  // count timeouts: CQEs seen since submission
+  uint64_t cqes_after = 0;  // count timeouts: CQEs seen since submission...
+  uint64_t cqes_maybe = 0;  // ... and expired timeouts' CQEs, which may count too
 
   // Streams: where its bytes start (writes) and whether its effect is applied.
   uint32_t file_writer = ~0u;

@@ -189,7 +189,7 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
       r.state = ReqState::InFlight;
       r.loose = true;
       r.submit_tick = now;
-      if (r.desc != kNone) fds.desc(r.desc).chaos = true;
+      if (r.desc != kNone) fds.lose_track(r.desc);
     }
     return std::nullopt;
   }
@@ -304,7 +304,7 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
       if (d.rx == kNone) continue;
       auto& c = fds.chan(d.rx);
       // Two reads in flight on one channel split its bytes in an order the CQEs do not tell.
-      if (++c.uring_readers > 1) d.chaos = true;
+      if (++c.uring_readers > 1) fds.lose_track(r.desc);
       if (c.pipe) c.layout_unknown = true;  // it frees pages whenever it runs
     } else {
       // An AF_UNIX datagram send to a peer that is gone disconnects the socket
@@ -317,7 +317,7 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
       if (d.tx == kNone) continue;
       auto& c = fds.chan(d.tx);
       // Two writes in flight on one stream may land in either order.
-      if (c.maybe_sent > 0 && c.reader != kNone) fds.desc(c.reader).chaos = true;
+      if (c.maybe_sent > 0 && c.reader != kNone) fds.lose_track(c.reader);
       c.maybe_sent += r.n;
       if (c.pipe) c.layout_unknown = true;  // which pages its bytes take depends on when it runs
     }
@@ -337,8 +337,8 @@ bool Oracle::Impl::uring_busy(Desc& d, bool reading) {
   if (ch == kNone) return false;
   auto& c = fds.chan(ch);
   bool busy = reading ? (c.uring_readers > 0 || c.maybe_sent > 0) : c.maybe_sent > 0;
-  if (busy && c.reader != kNone) fds.desc(c.reader).chaos = true;
-  if (busy && c.writer != kNone) fds.desc(c.writer).chaos = true;
+  if (busy && c.reader != kNone) fds.lose_track(c.reader);
+  if (busy && c.writer != kNone) fds.lose_track(c.writer);
   return busy;
 }
 
@@ -349,8 +349,7 @@ void Oracle::Impl::uring_close(ResId r) {
   // not released when the model would release it.
   for (const Req& q : uring.reqs)
     if (q.state == ReqState::InFlight && q.desc == d) {
-      fds.desc(d).chaos = true;
-      if (fds.desc(d).peer != kNone) fds.desc(fds.desc(d).peer).chaos = true;
+      fds.lose_track(d);
       return;
     }
 }
@@ -938,7 +937,7 @@ Check Oracle::Impl::uring_cqe_effects(size_t i, Req& r, int64_t res, std::string
   ch.maybe_sent -= std::min(ch.maybe_sent, r.n);
   if (res > 0) fds.wrote(r.desc, static_cast<uint64_t>(res), false);
   // Bytes reserved in the stream and not sent: later writes' offsets are off.
-  if (res < static_cast<int64_t>(r.n) && ch.reader != kNone) fds.desc(ch.reader).chaos = true;
+  if (res < static_cast<int64_t>(r.n) && ch.reader != kNone) fds.lose_track(ch.reader);
   return std::nullopt;
 }
 

@@ -39,7 +39,7 @@ Observation Engine::uring(size_t i, const Step& s) {
     o.fds.push_back(r->fd());
     o.ret = r->fd();
     o.value = static_cast<int64_t>(r->sq_entries()) | static_cast<int64_t>(r->cq_entries()) << 32;
-    st.rings[s.outs[0]] = std::move(r);
+    st.add(s.outs[0], std::move(r));
     return o;
   }
   const ResId ring_res = s.ins[0];
@@ -47,7 +47,7 @@ Observation Engine::uring(size_t i, const Step& s) {
   if (!ring) throw std::logic_error("engine: '" + prog_->res(ring_res).name + "' is not an open ring");
   if (s.op == Op::Close) {
     note("close");
-    st.rings.erase(ring_res);  // cancels what is in flight, then io_uring_queue_exit
+    st.remove(ring_res);
     slots_[ring_res].open = false;
     o.ret = 0;
     return o;
@@ -194,7 +194,8 @@ void Engine::uring_finish() {
   UringState& st = *uring_;
   int64_t deadline = monotonic_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(budget()).count();
   // Rings go back to the pool reset (everything cancelled, every CQE taken) before the
-  // fds their requests use are closed; their fds are the rings' own.
+  // fds their requests use are closed; their fds are the rings' own. The helper thread
+  // has been joined: the map is this thread's alone.
   for (auto& [res, ring] : st.rings) {
     slots_[res].open = false;
     st.pool.give(std::move(ring), deadline);

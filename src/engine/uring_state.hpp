@@ -3,6 +3,7 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "engine/fd.hpp"
@@ -13,7 +14,10 @@
 namespace ringside {
 
 struct UringState {
-  std::map<ResId, std::unique_ptr<UringRing>> rings;  // the program's rings by resource
+  // The program's rings by resource. A `later close` of a ring ends one on the helper
+  // thread while the main thread may create another: the map is used under `mu`.
+  std::mutex mu;
+  std::map<ResId, std::unique_ptr<UringRing>> rings;
   UringPool pool;
   // wait_ready through epoll: one private epoll instance per operand set (so ET edges
   // carry over between waits on the same resources), with the interest last set.
@@ -27,8 +31,24 @@ struct UringState {
   std::unique_ptr<RaceHelper> race_helper;
 
   UringRing* ring(ResId r) {
+    std::lock_guard<std::mutex> l(mu);
     auto it = rings.find(r);
     return it == rings.end() ? nullptr : it->second.get();
+  }
+  void add(ResId r, std::unique_ptr<UringRing> ring) {
+    std::lock_guard<std::mutex> l(mu);
+    rings[r] = std::move(ring);
+  }
+  // Ends the ring (cancels what is in flight, then io_uring_queue_exit).
+  void remove(ResId r) {
+    std::unique_ptr<UringRing> gone;
+    {
+      std::lock_guard<std::mutex> l(mu);
+      auto it = rings.find(r);
+      if (it == rings.end()) return;
+      gone = std::move(it->second);
+      rings.erase(it);
+    }
   }
 };
 

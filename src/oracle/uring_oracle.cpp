@@ -275,6 +275,14 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
   // Effects that start with submission.
   for (uint32_t id : queued) {
     Req& r = uring.reqs[id];
+    // The engine gives a write's bytes their place in the writer's stream when it is
+    // submitted; one refused at submission leaves that place empty: the reader's bytes
+    // no longer follow on (files are written at explicit offsets).
+    if ((r.badf || r.invalid || r.eopnotsupp || r.chain_failed_at_init) && is_rw(r.op) && !reads(r.op) && r.desc != kNone &&
+        fds.desc(r.desc).kind != ResKind::File && fds.desc(r.desc).tx != kNone) {
+      DescId reader = fds.chan(fds.desc(r.desc).tx).reader;
+      if (reader != kNone) fds.lose_track(reader);
+    }
     if (r.badf || r.invalid || r.eopnotsupp || r.desc == kNone || is_cancel(r.op)) continue;
     Desc& d = fds.desc(r.desc);
     if (d.chaos) {

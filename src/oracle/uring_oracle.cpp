@@ -753,6 +753,9 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
           allowed.add(1, std::min<int64_t>(n, static_cast<int64_t>(q)));
         }
         if (eof != Level::No && q == 0) allowed.add(0);
+        // unix_dgram_recvmsg: an empty datagram socket shut for reading says EAGAIN to a
+        // nonblocking attempt (only SOCK_SEQPACKET signals EOF), which io_uring makes first.
+        if (ch.dgram && eof != Level::No && q == 0) allowed.add_err(EAGAIN);
         if (possible(d->reset) || possible(d->err_level)) allowed.add_err(ECONNRESET).add(0);
         // Issued by io-wq rather than by its submission (a chain member, a chain left
         // open, drained), a read of an empty O_NONBLOCK file is as read(2): EAGAIN
@@ -1066,7 +1069,7 @@ std::optional<RuleId> Oracle::Impl::uring_cqe_due(uint32_t ri, const Req& r, int
     const auto& ch = fds.chan(d.rx);
     if (ch.uring_readers > 1) return std::nullopt;
     Level eof = d.kind == ResKind::PipeRead ? ch.eof : strongest(ch.eof, d.rcv_shut);
-    bool ends = eof == Level::Yes || eof == Level::Soon;
+    bool ends = (eof == Level::Yes || eof == Level::Soon) && !ch.dgram;  // an empty datagram socket may wait on
     if (r.waitall) return ch.queued() >= r.n || ends ? std::optional(RuleId::UringRecvWaitall) : std::nullopt;
     return ch.queued() > 0 || ends ? std::optional(RuleId::UringExactlyOnce) : std::nullopt;
   }

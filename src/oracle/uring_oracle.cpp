@@ -351,6 +351,10 @@ bool Oracle::Impl::uring_busy(Desc& d, bool reading) {
 }
 
 void Oracle::Impl::uring_close(ResId r) {
+  // A request issued later than its submission (io-wq, a chain, a drain) looks its fd
+  // number up only then: closed meanwhile, it may end EBADF.
+  for (Req& q : uring.reqs)
+    if (q.state == ReqState::InFlight && q.desc != kNone && q.fd_res == r && may_run_in_iowq(q)) q.maybe_badf = true;
   DescId d = id_of(r);
   if (d == kNone || fds.desc(d).refs > 1) return;
   // The last fd goes, but a request in flight holds the file open: the description is
@@ -766,6 +770,7 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
       }
     }
     if (cancel_possible) allowed.add_err(ECANCELED).add_err(EINTR);
+    if (r.maybe_badf) allowed.add_err(EBADF);
     for (const Req& k : uring.reqs)
       if (held_cancel_findable(k, r)) allowed.add_err(ECANCELED);
     if (r.chain_failed_at_init) allowed.add_err(ECANCELED);  // contract: not documented either way

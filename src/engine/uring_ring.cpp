@@ -52,7 +52,7 @@ UringRing::~UringRing() {
   // a reset could not finish, and CQE_SKIP_SUCCESS requests, whose end leaves no sign.
   if (stuck_)
     for (auto& [ud, io] : inflight_) keep_forever(std::move(io));
-  for (auto& io : leaked_) keep_forever(std::move(io));
+  for (auto& [ud, io] : skipped_) keep_forever(std::move(io));
 }
 
 void UringRing::queue(UringSqe sqe) {
@@ -76,7 +76,7 @@ int64_t UringRing::submit(unsigned batch) {
       sqe->user_data = q.user_data;
       sqe->flags |= q.flags;
       // A request without a CQE on success leaves no sign of its end: keep its memory.
-      if (q.flags & IOSQE_CQE_SKIP_SUCCESS) leaked_.push_back(std::move(q.io));
+      if (q.flags & IOSQE_CQE_SKIP_SUCCESS) skipped_[q.user_data] = std::move(q.io);
       else inflight_[q.user_data] = std::move(q.io);
     }
     next += n;
@@ -100,13 +100,16 @@ int UringRing::take(unsigned min, unsigned max, int64_t deadline_ns, std::vector
     // io_uring_peek_cqe enters the kernel to flush overflowed CQEs when the ring says so.
     while (got < max && io_uring_peek_cqe(&ring_, &cqe) == 0 && cqe) {
       out.push_back({cqe->user_data, cqe->res, cqe->flags});
-      auto it = inflight_.find(cqe->user_data);
-      if (it != inflight_.end()) {
+      // A CQE_SKIP_SUCCESS request posts a CQE when it fails (a short read counts): its
+      // memory is free then.
+      auto& map = inflight_.count(cqe->user_data) ? inflight_ : skipped_;
+      auto it = map.find(cqe->user_data);
+      if (it != map.end()) {
         UringIo& io = *it->second;
         if (data && io.returns_data && cqe->res > 0)
           data->append(reinterpret_cast<const char*>(io.buf.data()),
                        std::min<size_t>(static_cast<size_t>(cqe->res), io.buf.size()));
-        if (is_final(cqe)) inflight_.erase(it);
+        if (is_final(cqe)) map.erase(it);
       }
       io_uring_cqe_seen(&ring_, cqe);
       ++got;
@@ -167,7 +170,7 @@ bool UringRing::reset(int64_t deadline_ns) {
     // The ring is not reused, and their memory is kept.
     if (rc == 0 && inflight_.size() == before) break;
   }
-  if (by_sqe && (!inflight_.empty() || !leaked_.empty())) {
+  if (by_sqe && (!inflight_.empty() || !skipped_.empty())) {
     if (!cancel_by_sqe()) {
       stuck_ = true;
       return false;

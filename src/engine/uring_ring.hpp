@@ -72,7 +72,9 @@ class UringRing {
   unsigned sq_entries_ = 0, cq_entries_ = 0, req_entries_ = 0, req_cq_ = 0;
   std::vector<UringSqe> queued_;
   std::map<uint64_t, std::unique_ptr<UringIo>> inflight_;
-  std::vector<std::unique_ptr<UringIo>> leaked_;  // owned by the kernel after a failed reset
+  // CQE_SKIP_SUCCESS requests: no CQE on success, so no sign of their end; their memory
+  // is kept until a (failure) CQE comes, or for the life of the process.
+  std::map<uint64_t, std::unique_ptr<UringIo>> skipped_;
   bool reusable_ = true;
   bool stuck_ = false;
   bool sync_cancel_ = true;  // IORING_REGISTER_SYNC_CANCEL works (Linux 6.0)

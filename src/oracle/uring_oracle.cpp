@@ -295,6 +295,11 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
       continue;
     }
     if (!is_rw(r.op)) continue;
+    // Whenever it runs it may report (and so clear) the socket's pending error.
+    if (d.is_tcp() && possible(d.err_level)) {
+      d.err_level = Level::Maybe;
+      r.err_pending = true;
+    }
     if (d.kind == ResKind::File) {
       if (!reads(r.op))
         r.file_writer = fds.content(r.desc).begin(prog.steps[r.step].outs[0], static_cast<uint64_t>(r.off),
@@ -771,6 +776,8 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
     }
     if (cancel_possible) allowed.add_err(ECANCELED).add_err(EINTR);
     if (r.maybe_badf) allowed.add_err(EBADF);
+    // It may have taken the error pending at its submission, whatever the state now.
+    if (r.err_pending) allowed.add_err(ECONNREFUSED).add_err(ECONNRESET);
     for (const Req& k : uring.reqs)
       if (held_cancel_findable(k, r)) allowed.add_err(ECANCELED);
     if (r.chain_failed_at_init) allowed.add_err(ECANCELED);  // contract: not documented either way

@@ -309,7 +309,9 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
       continue;
     }
     if (d.kind == ResKind::EventFd) {
-      if (reads(r.op)) d.chaos = true;  // an eventfd read in flight: not modelled
+      // An eventfd read in flight is not modelled, nor a write that a chain may cancel
+      // (a predecessor that fails breaks the link): the count is no longer known.
+      if (reads(r.op) || r.prev != kNoReq) fds.lose_track(r.desc);
       else fds.wrote(r.desc, r.n, true);
       continue;
     }

@@ -667,8 +667,10 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
         allowed = RetSet::of({0, -EALREADY});
         if (r.op == Op::UringTimeoutRemove) allowed.add_err(EBUSY);
         // -ENOENT says the target was not pending: only if it could have finished (or not
-        // yet started: a linked request waiting for its predecessor is not findable).
-        bool started = t->prev == kNoReq || !uring.reqs[t->prev].pending();
+        // yet started: a linked request waiting for its predecessor is not findable, nor
+        // by POLL_REMOVE, which searches armed polls only, a poll still queued to io-wq).
+        bool started = (t->prev == kNoReq || !uring.reqs[t->prev].pending()) &&
+                       !(r.op == Op::UringPollRemove && may_run_in_iowq(*t));
         bool blocked = false;
         if (started && t->state == ReqState::InFlight && t->desc != kNone && !t->badf && !fds.desc(t->desc).chaos) {
           const Desc& td = fds.desc(t->desc);

@@ -45,6 +45,7 @@ struct Req {
   uint32_t next = kNoReq;
   uint32_t ltimeout = kNoReq;  // the LINK_TIMEOUT guarding this request
   bool drain = false;       // effective IOSQE_IO_DRAIN (set on a chain's head)
+  bool drain_from_member = false;  // ... by a later member's flag (Linux forces the chain to io-wq)
   bool held = false;        // queued while the ring's drain state was on: issued later,
                             // from task work, not by its submission
   bool dangling = false;    // head of a chain left open at the end of its submit call

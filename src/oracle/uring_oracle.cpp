@@ -219,7 +219,10 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
         // It guards the request before it; the chain goes on from that request.
         r.target = g.id;
         g.ltimeout = r.id;
-        if ((r.flags & sqe::Drain) && !r.eopnotsupp && head != kNoReq) uring.reqs[head].drain = true;
+        if ((r.flags & sqe::Drain) && !r.eopnotsupp && head != kNoReq) {
+          uring.reqs[head].drain = true;
+          uring.reqs[head].drain_from_member = true;
+        }
         link_open = (r.flags & (sqe::Link | sqe::Hardlink)) != 0;
         prev_sqe = r.id;
         continue;
@@ -235,7 +238,10 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
       head = r.id;
     }
     // A drain inside a chain drains its head (io_init_req_drain).
-    if ((r.flags & sqe::Drain) && !r.eopnotsupp) uring.reqs[head].drain = true;
+    if ((r.flags & sqe::Drain) && !r.eopnotsupp) {
+      uring.reqs[head].drain = true;
+      if (head != r.id) uring.reqs[head].drain_from_member = true;
+    }
     link_open = (r.flags & (sqe::Link | sqe::Hardlink)) != 0;
     prev_member = prev_sqe = r.id;
     // A chain still open when the call ends is queued to io-wq from its head
@@ -329,7 +335,13 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
         fds.lose_track(r.desc);
         continue;
       }
-      if (d.tx == kNone) continue;
+      // Not connected: it fails, but while it runs its buffer is charged to the socket's
+      // send space, so the socket's POLLOUT comes and goes (seen with select, 64 KiB from
+      // io-wq on an unconnected AF_UNIX datagram socket).
+      if (d.tx == kNone) {
+        fds.lose_track(r.desc);
+        continue;
+      }
       auto& c = fds.chan(d.tx);
       // Two writes in flight on one stream may land in either order.
       if (c.maybe_sent > 0 && c.reader != kNone) fds.lose_track(c.reader);
@@ -1051,7 +1063,14 @@ std::optional<RuleId> Oracle::Impl::uring_cqe_due(uint32_t ri, const Req& r, int
       return std::nullopt;
   if (r.must_cancel) return RuleId::UringCancelConsistent;
   if (r.invalid || r.eopnotsupp) return RuleId::UringExactlyOnce;
-  if (r.ltimeout != kNoReq && uring.reqs[r.ltimeout].pending() && within(uring.reqs[r.ltimeout].t_us))
+  // Known deviation (docs/findings/link-timeout-drained-chain.md): in a chain whose head a
+  // later member's IOSQE_IO_DRAIN forced to io-wq, a blocking read's LINK_TIMEOUT did not
+  // fire within 3 s on 6.18. Not claimed due, so that fuzzing goes on past it.
+  uint32_t head = r.id;
+  while (uring.reqs[head].prev != kNoReq) head = uring.reqs[head].prev;
+  const bool ltimeout_deviation = uring.reqs[head].drain_from_member;
+  if (r.ltimeout != kNoReq && uring.reqs[r.ltimeout].pending() && within(uring.reqs[r.ltimeout].t_us) &&
+      !ltimeout_deviation)
     return RuleId::UringLinkTimeoutOneOf;
   switch (r.op) {
     case Op::UringNop:

@@ -64,7 +64,7 @@ void FileContent::end(uint32_t w, uint64_t written, uint64_t tick, const Precede
     }
     p.cands = std::move(keep);
   }
-  certain_ = std::max(certain_, wrote_hi);
+  if (written > 0) certain_ = std::max(certain_, wrote_hi);  // nothing written: no extent
 }
 
 void FileContent::sync_write(uint32_t stream, uint64_t lo, uint64_t n, uint64_t tick) {

@@ -138,7 +138,9 @@ RetSet Oracle::Impl::write_expect(const Desc& d, uint64_t n, RuleId& rule, bool 
         return RetSet::err(EPIPE);
       }
       const auto& c = fds.chan(d.tx);
-      RetSet r = by_room(c.queued(), c.full, kTcpSureRoom, false);
+      // A full TCP send buffer empties into the peer as it acknowledges, read or not
+      // (loopback: its receive buffer grows too): room may come back at any time.
+      RetSet r = by_room(c.queued(), false, kTcpSureRoom, false);
       if (possible(d.snd_shut)) r.add_err(EPIPE);  // a `later` shutdown may come first
       if (tcp_peer_discards(d) || possible(d.reset) || possible(d.err_level)) {
         // The peer is gone: our data draws a RST some time later.

@@ -300,7 +300,12 @@ void FdModel::release(DescId d) {
       break;
     }
     case ResKind::UnixDgram:
-      if (s.peer != kNone) descs_[s.peer].peer_gone = strongest(descs_[s.peer].peer_gone, now());
+      if (s.peer != kNone) {
+        descs_[s.peer].peer_gone = strongest(descs_[s.peer].peer_gone, now());
+        // unix_release_sock wakes senders waiting for room in our queue
+        // (unix_dgram_peer_wake_disconnect_wakeup): an OUT edge for the peer.
+        wake(s.peer, ev::Out, now(), RuleId::EtEdge);
+      }
       break;
     case ResKind::UnixListener:
       // unix_release_sock(listener): every connection never accepted is released at

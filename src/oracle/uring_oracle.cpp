@@ -884,9 +884,11 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
   if (Check e = uring_cqe_effects(i, r, c.res, data)) return e;
   // A failing member with CQE_SKIP_SUCCESS omits the CQEs of the links it breaks; a chain
   // refused at submission is failed whole instead, every member with its CQE (measured on
-  // 6.18: drain|skip_success refused with EOPNOTSUPP, the member after it ECANCELED).
-  if (r.failed && !(r.flags & sqe::Hardlink) && (r.flags & sqe::SkipSuccess) && !r.eopnotsupp && !r.invalid &&
-      !r.chain_failed_at_init)
+  // 6.18: drain|skip_success refused with EOPNOTSUPP, the member after it ECANCELED). Only
+  // the member that failed first decides (io_fail_links): one cancelled because an
+  // earlier member failed breaks nothing itself.
+  if (r.failed && !broken && !(r.flags & sqe::Hardlink) && (r.flags & sqe::SkipSuccess) && !r.eopnotsupp &&
+      !r.invalid && !r.chain_failed_at_init)
     for (uint32_t nx = r.next; nx != kNoReq; nx = uring.reqs[nx].next) {
       Req& m = uring.reqs[nx];
       if (!m.pending()) break;

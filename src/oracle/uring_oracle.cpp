@@ -302,7 +302,7 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
     }
     if (!is_rw(r.op)) continue;
     // Whenever it runs it may report (and so clear) the socket's pending error.
-    if (d.is_tcp() && possible(d.err_level)) {
+    if ((d.is_tcp() || d.kind == ResKind::UnixStream) && possible(d.err_level)) {
       d.err_level = Level::Maybe;
       r.err_pending = true;
     }

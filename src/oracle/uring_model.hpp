@@ -54,6 +54,7 @@ struct Req {
   bool badf = false;        // its fd was closed before submission
   bool maybe_badf = false;  // ... or after, before it was issued (from io-wq, a chain, a drain)
   bool err_pending = false; // its socket's error (SO_ERROR) may have been pending at submission
+  bool unconnected_at_submit = false;  // a stream socket not connected when it was submitted
   bool invalid = false;     // a LINK_TIMEOUT with nothing to guard: -EINVAL
   bool loose = false;       // result not checked (the model lost track of what it acts on)
 

@@ -301,6 +301,10 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
       continue;
     }
     if (!is_rw(r.op)) continue;
+    // Issued at once on a socket not connected yet: its answer is that state's, even if
+    // the socket connects before the reap.
+    if (d.is_stream() && d.sock != Sock::Established)
+      r.unconnected_at_submit = true;
     // Whenever it runs it may report (and so clear) the socket's pending error.
     if ((d.is_tcp() || d.kind == ResKind::UnixStream) && possible(d.err_level)) {
       d.err_level = Level::Maybe;
@@ -797,6 +801,8 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
     if (r.maybe_badf) allowed.add_err(EBADF);
     // It may have taken the error pending at its submission, whatever the state now.
     if (r.err_pending) allowed.add_err(ECONNREFUSED).add_err(ECONNRESET);
+    if (r.unconnected_at_submit && reads(r.op)) allowed.add(unconnected_read(fds.desc(r.desc)).add_err(EINVAL).add_err(ENOTCONN));
+    if (r.unconnected_at_submit && !reads(r.op)) allowed.add_err(ENOTCONN).add_err(EPIPE);
     for (const Req& k : uring.reqs)
       if (held_cancel_findable(k, r)) allowed.add_err(ECANCELED);
     if (r.chain_failed_at_init) allowed.add_err(ECANCELED);  // contract: not documented either way

@@ -39,6 +39,9 @@ Check Oracle::Impl::race(size_t i, const Step& s, const Observation& obs) {
   auto has = [&](std::string_view n) {
     return std::any_of(spec.params.begin(), spec.params.end(), [&](const ParamSpec& p) { return p.name == n; });
   };
+  // Its trials post CQEs on a ring (the program's, or a private one when that is busy),
+  // which wakes the ring fd's waiters: an ET registration on it may be reported again.
+  fds.wakes().push_back({id_of(s.ins[0]), 0, Level::Maybe, RuleId::EtRefire});
   const auto trials = static_cast<size_t>(param("trials"));
   const uint64_t n = has("n") ? static_cast<uint64_t>(param("n")) : 0;
   const int targets = s.op == Op::RaceCancelFd ? static_cast<int>(param("k")) : 1;

@@ -39,6 +39,15 @@ size_t open_fds() {
   return n;
 }
 
+// Kernel tests of io_uring end early, with a warning, where it is unavailable.
+#define SKIP_WITHOUT_URING()                                          \
+  do {                                                                \
+    if (!probe_kernel().has("uring")) {                               \
+      WARN("io_uring unavailable: " << probe_kernel().uring_reason); \
+      return;                                                         \
+    }                                                                 \
+  } while (0)
+
 Program parse(const std::string& text) {
   auto r = parse_script(text, "test.scn");
   INFO((r.ok() ? "" : r.error->text()));
@@ -185,10 +194,7 @@ TEST_CASE("scenarios run once per listed via path, filtered by --via", "[runner]
 }
 
 TEST_CASE("rings are reset and reused between programs, leaking nothing", "[engine][kernel][uring]") {
-  if (!probe_kernel().has("uring")) {
-    WARN("io_uring unavailable: " << probe_kernel().uring_reason);
-    return;
-  }
+  SKIP_WITHOUT_URING();
   // Requests left in flight (a recv that never gets data, a multishot poll, a long
   // timeout) must not hold the program's end or leak across programs.
   Program p = parse(
@@ -212,10 +218,7 @@ TEST_CASE("rings are reset and reused between programs, leaking nothing", "[engi
 }
 
 TEST_CASE("a ring that saw CQE_SKIP_SUCCESS is not handed to the next program", "[engine][kernel][uring]") {
-  if (!probe_kernel().has("uring")) {
-    WARN("io_uring unavailable: " << probe_kernel().uring_reason);
-    return;
-  }
+  SKIP_WITHOUT_URING();
   // If it were, the next program's DRAIN would fail with EOPNOTSUPP.
   Program skip = parse("q = ring\nn = uring_nop q flags=skip_success\nsubmit q\n");
   Program drain = parse("q = ring\nd = uring_nop q flags=drain\nsubmit q\nreap q\n");
@@ -232,10 +235,7 @@ TEST_CASE("a ring that saw CQE_SKIP_SUCCESS is not handed to the next program", 
 }
 
 TEST_CASE("an io_uring send to a full AF_UNIX datagram queue waits for room: its CQE is not due", "[oracle][kernel][uring]") {
-  if (!probe_kernel().has("uring")) {
-    WARN("io_uring unavailable: " << probe_kernel().uring_reason);
-    return;
-  }
+  SKIP_WITHOUT_URING();
   // The wait must be at least the oracle's settling time for a missing CQE to be blamed
   // (too slow for the scripted suite, hence a test here).
   Program p = parse(

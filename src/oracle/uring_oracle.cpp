@@ -636,7 +636,8 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
     detail = "its fd was closed before it was submitted";
   } else if (r.must_cancel) {
     rule = r.must_cancel_rule;
-    allowed = RetSet::of({-ECANCELED, -EINTR});
+    allowed = RetSet::of({-ECANCELED, -EINTR}).add(moved_before_cancel(r));
+    r.cancelled = allowed.contains(c.res);
     detail = "a cancel answered 0 for it";
   } else {
     const Desc* d = r.desc != kNone ? &fds.desc(r.desc) : nullptr;
@@ -797,7 +798,12 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
         break;
       }
     }
-    if (cancel_possible) allowed.add_err(ECANCELED).add_err(EINTR);
+    if (cancel_possible) {
+      // A short count no normal end explains is the count moved before the cancel.
+      const RetSet moved = moved_before_cancel(r);
+      if (!allowed.contains(c.res) && moved.contains(c.res)) r.cancelled = true;
+      allowed.add_err(ECANCELED).add_err(EINTR).add(moved);
+    }
     if (r.maybe_badf) allowed.add_err(EBADF);
     // It may have taken the error pending at its submission, whatever the state now.
     if (r.err_pending) allowed.add_err(ECONNREFUSED).add_err(ECONNRESET);
@@ -1131,6 +1137,23 @@ std::optional<RuleId> Oracle::Impl::uring_cqe_due(uint32_t ri, const Req& r, int
   int64_t only;
   RetSet w = write_expect(nb, r.n, wr);
   return w.single(only) && only != -EAGAIN ? std::optional(RuleId::UringExactlyOnce) : std::nullopt;
+}
+
+// io_uring retries a MSG_WAITALL send or recv on a stream socket that moved only part of
+// its bytes, keeping count; cancelled (or failed) later, it ends with that count rather
+// than -ECANCELED (io_sendrecv_fail, io_uring/net.c). A recv can have moved at most the
+// bytes that had arrived; either one, at most all but one byte.
+RetSet Oracle::Impl::moved_before_cancel(const Req& r) const {
+  if (!r.waitall || r.n < 2 || r.desc == kNone || (r.op != Op::UringRecv && r.op != Op::UringSend)) return {};
+  const Desc& d = fds.desc(r.desc);
+  if (d.kind == ResKind::File || d.kind == ResKind::EventFd) return {};
+  uint64_t most = r.n - 1;
+  if (r.op == Op::UringRecv) {
+    if (d.rx == kNone) return {};
+    const auto& ch = fds.chan(d.rx);
+    most = std::min<uint64_t>(most, ch.queued() + ch.maybe_sent);
+  }
+  return most ? RetSet::range(1, static_cast<int64_t>(most)) : RetSet{};
 }
 
 // An armed multishot poll woken while its fd is ready posts again.

@@ -537,15 +537,23 @@ void FdModel::stream_readiness(const Desc& s, ReadySet& r) const {
     r.add(ev::Hup, Level::No, RuleId::PollHup);
 }
 
+// tcp_done_with_error stores sk_err before tcp_done closes the socket, and tcp_poll
+// reads the state before sk_err (the smp_wmb/smp_rmb pair): a poll during a reset may
+// see ERR alone, never HUP without ERR.
+void FdModel::err_before_reset(Level reset, ReadySet& r) const {
+  if (possible(reset) && reset != Level::Yes) r.add(ev::Err, min_level(reset, Level::Maybe), RuleId::StreamReset);
+}
+
 // A reset (tcp_reset -> tcp_done) turns on IN|OUT|HUP|RDHUP at once, and ERR while its
-// error is pending: together when both are still to come, separately once the error
-// was read (or is certain).
+// error is pending: together when both are still to come (ERR possibly a moment
+// earlier), separately once the error was read (or is certain).
 void FdModel::reset_readiness(const Desc& s, ReadySet& r) const {
   bool together = s.err_level == s.reset && s.reset != Level::Yes;
   if (possible(s.reset)) {
     uint32_t bits = ev::In | ev::Out | ev::Hup | ev::RdHup | (together ? ev::Err : 0);
     r.add(bits, s.reset, RuleId::StreamReset, Cond::Reset, s.id);
   }
+  if (together) err_before_reset(s.reset, r);
   if (possible(s.err_level) && !together) r.add(ev::Err, s.err_level, RuleId::PollErr);
 }
 
@@ -572,6 +580,7 @@ void FdModel::tcp_readiness(const Desc& s, ReadySet& r) const {
       // the error is pending. A refusal still in flight turns all of it on at once.
       if (s.reset == s.err_level && s.reset != Level::Yes) {
         r.add(ev::In | ev::Out | ev::Err | ev::Hup | ev::RdHup, s.reset, RuleId::ConnectWritable, Cond::Refused, self);
+        err_before_reset(s.reset, r);
       } else {
         r.add(ev::In | ev::Out | ev::Hup | ev::RdHup, s.reset, RuleId::ConnectWritable, Cond::Refused, self);
         r.add(ev::Err, s.err_level, RuleId::SoErrorClear);

@@ -216,6 +216,7 @@ class FdModel {
   }
   void stream_readiness(const Desc& s, ReadySet& r) const;
   void tcp_readiness(const Desc& s, ReadySet& r) const;
+  void err_before_reset(Level reset, ReadySet& r) const;
   void reset_readiness(const Desc& s, ReadySet& r) const;
   Level writable(const Desc& s) const;
   Level rx_level(const Desc& s) const;

@@ -46,6 +46,17 @@ void report() {
                  harness->seen.size(), harness->execs, harness->feedback ? "on" : "off");
 }
 
+// The engine's private temp dir goes with it: at exit, and before an abort.
+void end_harness() {
+  delete harness;
+  harness = nullptr;
+}
+
+void report_and_end() {
+  report();
+  end_harness();
+}
+
 }  // namespace
 
 extern "C" {
@@ -62,7 +73,7 @@ int LLVMFuzzerInitialize(int*, char***) {
       std::exit(2);
     }
   }
-  harness = new Harness(eo);  // lives until exit
+  harness = new Harness(eo);  // lives until exit (report_and_end) or a violation
   if (const KernelProbe& k = probe_kernel(); !k.uring) {
     // Containers' default seccomp profiles refuse io_uring: say so once, decode programs
     // without rings or wrappers, and fuzz the epoll part.
@@ -72,7 +83,7 @@ int LLVMFuzzerInitialize(int*, char***) {
   }
   const char* fb = std::getenv("RINGSIDE_FEEDBACK");
   harness->feedback = !(fb && std::strcmp(fb, "0") == 0);
-  std::atexit(report);
+  std::atexit(report_and_end);
   return 0;
 }
 
@@ -90,6 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (r.verdict == Verdict::Fail) {
     std::fprintf(stderr, "\n==== ringside: rule=%s\n%s\nthe program as a scenario:\n%s\n", r.rule_id.c_str(),
                  failure_report(r).c_str(), print_script(p).c_str());
+    end_harness();
     std::abort();
   }
   return 0;

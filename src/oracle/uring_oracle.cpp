@@ -1101,8 +1101,14 @@ std::optional<RuleId> Oracle::Impl::uring_cqe_due(uint32_t ri, const Req& r, int
     if (uring.reqs[p].flags & sqe::SkipSuccess) return std::nullopt;  // its CQE may be omitted
   auto within = [&](int64_t us) { return us / 1000 + model::kSettleMs <= timeout_ms; };
   if (r.prev != kNoReq && uring.reqs[r.prev].pending() && !uring_cqe_due(ri, uring.reqs[r.prev], timeout_ms)) return std::nullopt;
+  // A drained request waits for everything submitted before it. So does one the ring's
+  // drain state held back: recent Linux issues a deferred request only once every live
+  // request of the ring is deferred too (io_queue_deferred: nr_req_allocated ==
+  // nr_drained), so a member of a drained chain still running (a multishot poll) holds
+  // it back, drained or not (measured on 6.18).
   for (const Req& o : uring.reqs)
-    if (o.ring == ri && o.state == ReqState::InFlight && before(o, r) && (r.drain || o.drain) && !uring_cqe_due(ri, o, timeout_ms))
+    if (o.ring == ri && o.state == ReqState::InFlight && before(o, r) && (r.drain || o.drain || r.held) &&
+        !uring_cqe_due(ri, o, timeout_ms))
       return std::nullopt;
   if (r.must_cancel) return RuleId::UringCancelConsistent;
   if (r.invalid || r.eopnotsupp) return RuleId::UringExactlyOnce;

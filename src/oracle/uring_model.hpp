@@ -86,6 +86,8 @@ struct RingModel {
   unsigned sq = 0, cq = 0;
   bool open = true;
   bool skip_used = false;   // a request with CQE_SKIP_SUCCESS was submitted
+  bool silent_count_timeout = false;  // ... a count TIMEOUT among them: other count timeouts
+                                      // may then fire early (docs/findings/count-timeout-skip-success.md)
   bool chaos = false;       // a submission failed: CQEs are no longer checked
   bool multishot_used = false;  // drains count CQEs; multishot requests make that inexact
   bool drain_active = false;    // ctx->drain_active: set by a drain, cleared by the first

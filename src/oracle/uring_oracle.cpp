@@ -213,6 +213,7 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
     r.submit_tick = now;
     r.batch = uring.batches;
     if (r.flags & sqe::SkipSuccess) ring.skip_used = true;
+    if ((r.flags & sqe::SkipSuccess) && r.op == Op::UringTimeout && r.count) ring.silent_count_timeout = true;
     if (r.multishot) ring.multishot_used = true;
     if (r.desc != kNone && fds.fdnum_of(r.fd_res) < 0) r.badf = true;
     // io_init_req: IOSQE_IO_DRAIN once CQE_SKIP_SUCCESS was seen (this SQE included).
@@ -856,7 +857,10 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
       fds.exercise(RuleId::UringTimeoutCount);
       // With the CQ ring possibly overflowing, CQ order is not posting order (overflowed
       // CQEs are flushed later): the CQEs before it in the ring do not bound the count.
-      if (r.cqes_after + r.cqes_maybe < r.count && !ring.overflow_possible())
+      // Known deviation: once a count timeout with CQE_SKIP_SUCCESS has been submitted,
+      // the others may fire after a single CQE (measured on 6.18; see
+      // docs/findings/count-timeout-skip-success.md). Not judged, so fuzzing goes on.
+      if (r.cqes_after + r.cqes_maybe < r.count && !ring.overflow_possible() && !ring.silent_count_timeout)
         return violation(i, RuleId::UringTimeoutCount, "0 only after " + std::to_string(r.count) + " other CQEs",
                          "0 after " + std::to_string(r.cqes_after + r.cqes_maybe), name);
     }

@@ -193,8 +193,13 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
         else allowed.add(0);
       }
       if (possible(c.reset) || possible(c.err_level)) allowed.add_err(ECONNRESET).add_err(EPIPE);
+      // Still SS_CONNECTING and reset meanwhile: the socket is closed, so the call reports
+      // its error (sock_error), or ECONNABORTED once something else read it.
+      if (!c.connect_returned && possible(c.reset)) allowed.add_err(ECONNABORTED);
       if (Check e = expect(i, RuleId::ConnectIsConn, allowed, obs.ret)) return e;
       c.connect_returned = true;
+      // Reported that way, the socket is SS_UNCONNECTED again: not followed further.
+      if (obs.ret == -ECONNRESET || obs.ret == -ECONNABORTED) fds.lose_track(cid);
       return std::nullopt;
     }
     case Sock::Refused: {

@@ -907,7 +907,10 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
       fds.exercise(RuleId::UringLinkTimeoutOneOf);
       // Linux answers -ENOENT for a request it interrupted in io-wq (IOSQE_ASYNC).
       const bool iowq_enoent = linux_profile() && (t.flags & sqe::Async) && l.res == -ENOENT;
-      if (!t.pending() && !l.pending() && t.cancelled && (l.res == -ECANCELED || l.res == -ENOENT) && !iowq_enoent) {
+      // A chain refused at submission fails every member, the timeout and its request both.
+      const bool refused_chain = t.chain_failed_at_init || l.chain_failed_at_init;
+      if (!t.pending() && !l.pending() && t.cancelled && (l.res == -ECANCELED || l.res == -ENOENT) && !iowq_enoent &&
+          !refused_chain) {
         bool other = false;
         for (const Req& k : uring.reqs) other = other || (is_cancel(k.op) && k.state != ReqState::Queued && can_cancel(k, t));
         for (uint32_t p = t.prev; p != kNoReq; p = uring.reqs[p].prev) other = other || uring.reqs[p].failed;

@@ -885,7 +885,8 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
         bool other = t.ltimeout != kNoReq || t.chain_failed_at_init;
         for (uint32_t p = t.prev; p != kNoReq; p = uring.reqs[p].prev) other = other || uring.reqs[p].failed;
         for (const Req& k : uring.reqs)
-          other = other || (k.id != r.id && is_cancel(k.op) && k.state != ReqState::Queued && can_cancel(k, t));
+          other = other || (k.id != r.id && is_cancel(k.op) && k.state != ReqState::Queued &&
+                            (can_cancel(k, t) || held_cancel_findable(k, t)));
         return other;
       };
       if (c.res == -ENOENT && t.state == ReqState::Done && t.cancelled && t.done_tick > r.submit_tick &&
@@ -912,7 +913,8 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
       if (!t.pending() && !l.pending() && t.cancelled && (l.res == -ECANCELED || l.res == -ENOENT) && !iowq_enoent &&
           !refused_chain) {
         bool other = false;
-        for (const Req& k : uring.reqs) other = other || (is_cancel(k.op) && k.state != ReqState::Queued && can_cancel(k, t));
+        for (const Req& k : uring.reqs)
+          other = other || (is_cancel(k.op) && k.state != ReqState::Queued && (can_cancel(k, t) || held_cancel_findable(k, t)));
         for (uint32_t p = t.prev; p != kNoReq; p = uring.reqs[p].prev) other = other || uring.reqs[p].failed;
         if (!other)
           return judged(violation(i, RuleId::UringLinkTimeoutOneOf, "ETIME from the timeout of a cancelled request",

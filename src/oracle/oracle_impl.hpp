@@ -98,6 +98,8 @@ struct Oracle::Impl {
   // Must request r (of ring ri) post its final CQE within a wait of timeout_ms? The rule
   // that promises it, or none.
   std::optional<RuleId> uring_cqe_due(uint32_t ri, const model::Req& r, int64_t timeout_ms) const;
+  // Must request r have started (been issued) within a wait of timeout_ms?
+  bool uring_start_due(uint32_t ri, const model::Req& r, int64_t timeout_ms) const;
   // The counts a cancelled MSG_WAITALL send or recv may end with instead of -ECANCELED.
   RetSet moved_before_cancel(const model::Req& r) const;
   // Is an armed multishot poll r, woken while its fd is ready, certain to post again?

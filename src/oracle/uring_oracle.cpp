@@ -1101,15 +1101,10 @@ Check Oracle::Impl::uring_cancel_counts(size_t i) {
   return std::nullopt;
 }
 
-// A request is due if it must post its final CQE within the wait (kSettleMs allows for
-// scheduling; timers add their time), after whatever it is ordered behind.
-std::optional<RuleId> Oracle::Impl::uring_cqe_due(uint32_t ri, const Req& r, int64_t timeout_ms) const {
-  if (r.ring != ri || r.state != ReqState::InFlight || r.loose || r.badf) return std::nullopt;
-  if (r.flags & sqe::SkipSuccess) return std::nullopt;
-  for (uint32_t p = r.prev; p != kNoReq; p = uring.reqs[p].prev)
-    if (uring.reqs[p].flags & sqe::SkipSuccess) return std::nullopt;  // its CQE may be omitted
-  auto within = [&](int64_t us) { return us / 1000 + model::kSettleMs <= timeout_ms; };
-  if (r.prev != kNoReq && uring.reqs[r.prev].pending() && !uring_cqe_due(ri, uring.reqs[r.prev], timeout_ms)) return std::nullopt;
+// Must request r have started within the wait: its predecessor in the chain ended, and
+// whatever a drain orders it behind.
+bool Oracle::Impl::uring_start_due(uint32_t ri, const Req& r, int64_t timeout_ms) const {
+  if (r.prev != kNoReq && uring.reqs[r.prev].pending() && !uring_cqe_due(ri, uring.reqs[r.prev], timeout_ms)) return false;
   // A drained request waits for everything submitted before it. So does one the ring's
   // drain state held back: recent Linux issues a deferred request only once every live
   // request of the ring is deferred too (io_queue_deferred: nr_req_allocated ==
@@ -1118,7 +1113,19 @@ std::optional<RuleId> Oracle::Impl::uring_cqe_due(uint32_t ri, const Req& r, int
   for (const Req& o : uring.reqs)
     if (o.ring == ri && o.state == ReqState::InFlight && before(o, r) && (r.drain || o.drain || r.held) &&
         !uring_cqe_due(ri, o, timeout_ms))
-      return std::nullopt;
+      return false;
+  return true;
+}
+
+// A request is due if it must post its final CQE within the wait (kSettleMs allows for
+// scheduling; timers add their time), after whatever it is ordered behind.
+std::optional<RuleId> Oracle::Impl::uring_cqe_due(uint32_t ri, const Req& r, int64_t timeout_ms) const {
+  if (r.ring != ri || r.state != ReqState::InFlight || r.loose || r.badf) return std::nullopt;
+  if (r.flags & sqe::SkipSuccess) return std::nullopt;
+  for (uint32_t p = r.prev; p != kNoReq; p = uring.reqs[p].prev)
+    if (uring.reqs[p].flags & sqe::SkipSuccess) return std::nullopt;  // its CQE may be omitted
+  auto within = [&](int64_t us) { return us / 1000 + model::kSettleMs <= timeout_ms; };
+  if (!uring_start_due(ri, r, timeout_ms)) return std::nullopt;
   if (r.must_cancel) return RuleId::UringCancelConsistent;
   if (r.invalid || r.eopnotsupp) return RuleId::UringExactlyOnce;
   // Known deviation (docs/findings/link-timeout-drained-chain.md): in a chain whose head a
@@ -1198,6 +1205,8 @@ bool Oracle::Impl::uring_more_due(uint32_t ri, const Req& r, int64_t timeout_ms)
   if (r.ring != ri || r.state != ReqState::InFlight || !r.multishot || !r.woken || r.loose || fds.desc(r.desc).chaos ||
       model::kSettleMs > timeout_ms)
     return false;
+  // Its first CQE needs it started (a drain may hold it back).
+  if (r.cqes == 0 && !uring_start_due(ri, r, timeout_ms)) return false;
   uint32_t filter = (r.events & ev::Modeled) | ev::Err | ev::Hup;
   return (fds.readiness(r.desc).yes_bits() & filter) != 0;
 }

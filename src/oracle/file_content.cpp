@@ -25,15 +25,12 @@ void FileContent::split(uint64_t at) {
 uint32_t FileContent::begin(uint32_t stream, uint64_t lo, uint64_t hi, uint64_t tick, uint32_t req) {
   uint32_t w = static_cast<uint32_t>(writers_.size());
   writers_.push_back({stream, lo, hi, tick, 0, false, req});
-  if (lo > possible_) {
-    // The gap before a write past the end reads as zeros.
-    uint32_t z = static_cast<uint32_t>(writers_.size());
-    writers_.push_back({kZeroStream, possible_, lo, 0, 0, true, kNoWriterReq});
-    pieces_[possible_] = Piece{lo, {z}, {}, {}};
-    possible_ = lo;
-  }
   if (hi > possible_) {
-    pieces_[possible_] = Piece{hi, {}, {}, {}};
+    // Past the end: a hole that reads as zeros, for good before lo, and until this write
+    // lands from lo on (another write may extend the file past it first).
+    uint32_t z = static_cast<uint32_t>(writers_.size());
+    writers_.push_back({kZeroStream, possible_, hi, 0, 0, true, kNoWriterReq});
+    pieces_[possible_] = Piece{hi, {z}, {}, {}};
     possible_ = hi;
   }
   split(lo);

@@ -783,6 +783,9 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
         if (d->rx == kNone || (d->kind != ResKind::PipeRead && d->sock != Sock::Established)) {
           // As read(2) on the socket, which may have connected (0 at its end) meanwhile.
           allowed = unconnected_read(*d).add(0);
+          // An unconnected datagram socket waits for a sender; issued by io-wq, an
+          // O_NONBLOCK one says EAGAIN as read(2) would (measured on 6.18).
+          if (d->nonblock && may_run_in_iowq(r)) allowed.add_err(EAGAIN);
           break;
         }
         const auto& ch = fds.chan(d->rx);

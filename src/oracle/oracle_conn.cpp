@@ -198,8 +198,10 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
       if (!c.connect_returned && possible(c.reset)) allowed.add_err(ECONNABORTED);
       if (Check e = expect(i, RuleId::ConnectIsConn, allowed, obs.ret)) return e;
       c.connect_returned = true;
-      // Reported that way, the socket is SS_UNCONNECTED again: not followed further.
-      if (obs.ret == -ECONNRESET || obs.ret == -ECONNABORTED) fds.lose_track(cid);
+      // Any error reported that way (sock_error: ECONNRESET, EPIPE after a FIN; or
+      // ECONNABORTED) leaves the socket SS_UNCONNECTED, free to connect again: not
+      // followed further.
+      if (obs.ret == -ECONNRESET || obs.ret == -ECONNABORTED || obs.ret == -EPIPE) fds.lose_track(cid);
       return std::nullopt;
     }
     case Sock::Refused: {

@@ -72,6 +72,7 @@ struct Req {
   // Streams: where its bytes start (writes) and whether its effect is applied.
   uint32_t file_writer = ~0u;
   uint64_t file_size_at_submit = 0;  // file reads: the size certain when it was submitted
+  bool rx_empty_at_submit = false;   // pipe and socket reads: nothing had surely arrived
   // Polls: readiness while armed (since submission or the last CQE), and wakeups since.
   std::vector<ReadySet> states;
   bool woken = false;

@@ -333,6 +333,7 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
     if (reads(r.op)) {
       if (d.rx == kNone) continue;
       auto& c = fds.chan(d.rx);
+      r.rx_empty_at_submit = c.known_arrived() == 0;
       // Two reads in flight on one channel split its bytes in an order the CQEs do not tell.
       if (++c.uring_readers > 1) fds.lose_track(r.desc);
       if (c.pipe) c.layout_unknown = true;  // it frees pages whenever it runs
@@ -813,7 +814,8 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
         // Issued by io-wq rather than by its submission (a chain member, a chain left
         // open, drained), a read of an empty O_NONBLOCK file is as read(2): EAGAIN
         // (measured on 6.18; issued inline, Linux arms a poll instead).
-        if (d->nonblock && may_run_in_iowq(r) && ch.known_arrived() == 0) allowed.add_err(EAGAIN);
+        // It may have run before anything arrived.
+        if (d->nonblock && may_run_in_iowq(r) && (ch.known_arrived() == 0 || r.rx_empty_at_submit)) allowed.add_err(EAGAIN);
         if (allowed.empty()) detail = "nothing had been written to it";
         break;
       }

@@ -327,7 +327,7 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
       // An eventfd read in flight is not modelled, nor a write that a chain may cancel
       // (a predecessor that fails breaks the link): the count is no longer known.
       if (reads(r.op) || r.prev != kNoReq) fds.lose_track(r.desc);
-      else fds.wrote(r.desc, r.n, true);
+      else if (r.n >= 8) fds.wrote(r.desc, r.n, true);  // shorter: EINVAL, nothing added
       continue;
     }
     if (reads(r.op)) {
@@ -434,6 +434,17 @@ void Oracle::Impl::file_write(DescId d, uint64_t n) {
 }
 
 void Oracle::Impl::uring_before_absorb() {
+  // An error that came to a stream socket while an io_uring read or write is in flight on
+  // it may be taken (and cleared) by that request whenever it runs (sock_error): ERR may
+  // go, and connect may find no error. The request may end with it.
+  for (Req& r : uring.reqs) {
+    if (r.state != ReqState::InFlight || !is_rw(r.op) || r.loose || r.desc == kNone || r.badf) continue;
+    if (fds.released(r.desc)) continue;
+    Desc& d = fds.desc(r.desc);
+    if (!(d.is_tcp() || d.kind == ResKind::UnixStream) || !possible(d.err_level)) continue;
+    r.err_pending = true;
+    if (d.err_level == Level::Yes || d.err_level == Level::Soon) d.err_level = Level::Maybe;
+  }
   // Armed polls remember what their fd allowed at every step, since a CQE's mask was
   // computed at some moment between arming and reaping; multishot polls note wakeups.
   for (Req& r : uring.reqs) {

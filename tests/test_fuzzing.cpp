@@ -215,6 +215,13 @@ TEST_CASE("the guard ends a program before a step that could only wait", "[fuzz]
   INFO(r3.reason);
   CHECK(r3.verdict == Verdict::Pass);
   CHECK(ex.stopped_early());
+  // An eventfd write held back by a drained POLL_ADD waiting for that very write never
+  // starts (found by ringside fuzz: the read then hung until its deadline).
+  const ScenarioResult& r4 = ex.run(parse("e = eventfd\nq = ring entries=1\np = uring_poll q e flags=drain\n"
+                                          "w = uring_write q e 1\nsubmit q\nread e 8\n"));
+  INFO(r4.reason);
+  CHECK(r4.verdict == Verdict::Pass);
+  CHECK(ex.stopped_early());
   // Data on its way (a `later` write) makes the same read fine.
   const ScenarioResult& r2 = ex.run(parse("a, b = socketpair unix_stream\nlater 1ms write a 10\nread b 10\n"));
   CHECK(r2.verdict == Verdict::Pass);

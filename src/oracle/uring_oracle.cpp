@@ -57,9 +57,8 @@ bool success(const Req& r, int64_t res, ResKind fd_kind) {
     case Op::UringRead:
     case Op::UringWrite:
       // Anything short of the full length fails the request (__io_complete_rw_common),
-      // even an eventfd read's 8 bytes into a longer buffer. Yet an eventfd write of
-      // more than 8 bytes ends 8 without failing its chain, inline or from io-wq
-      // (measured on 6.18; eventfd writes go through write(), not write_iter).
+      // even an eventfd read's 8 bytes into a longer buffer (measured on 6.18). An
+      // eventfd write is always the 8 bytes of a counter increment (n is its value).
       return res == static_cast<int64_t>(fd_kind == ResKind::EventFd && r.op == Op::UringWrite ? 8 : r.n);
     case Op::UringRecv:
     case Op::UringSend:
@@ -326,8 +325,10 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
     if (d.kind == ResKind::EventFd) {
       // An eventfd read in flight is not modelled, nor a write that a chain may cancel
       // (a predecessor that fails breaks the link): the count is no longer known.
-      if (reads(r.op) || r.prev != kNoReq) fds.lose_track(r.desc);
-      else if (r.n >= 8) fds.wrote(r.desc, r.n, true);  // shorter: EINVAL, nothing added
+      // A write that the ring's drain state holds back may never start (a drained poll
+      // waiting for this very write): its effect is not "soon" either.
+      if (reads(r.op) || r.prev != kNoReq || r.held) fds.lose_track(r.desc);
+      else fds.wrote(r.desc, r.n, true);
       continue;
     }
     if (reads(r.op)) {

@@ -943,21 +943,38 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
   if (Check e = uring_cqe_effects(i, r, c.res, data)) return e;
   // A failing member with CQE_SKIP_SUCCESS omits the CQEs of the links it breaks; a chain
   // refused at submission is failed whole instead, every member with its CQE (measured on
-  // 6.18: drain|skip_success refused with EOPNOTSUPP, the member after it ECANCELED). Only
+  // 6.18: a NOP, then drain|skip_success refused with EOPNOTSUPP, the member after it
+  // ECANCELED). Only
   // the member that failed first decides (io_fail_links): one cancelled because an
   // earlier member failed breaks nothing itself.
+  auto silence = [&](Req& m) -> Check {
+    m.state = ReqState::Done;
+    m.silent = true;
+    m.cancelled = m.failed = true;
+    m.res = -ECANCELED;
+    m.done_tick = now;
+    return uring_cqe_effects(i, m, m.res, {});
+  };
   if (r.failed && !broken && !(r.flags & sqe::Hardlink) && (r.flags & sqe::SkipSuccess) && !r.eopnotsupp &&
       !r.invalid && !r.chain_failed_at_init)
     for (uint32_t nx = r.next; nx != kNoReq; nx = uring.reqs[nx].next) {
       Req& m = uring.reqs[nx];
       if (!m.pending()) break;
-      m.state = ReqState::Done;
-      m.silent = true;
-      m.cancelled = m.failed = true;
-      m.res = -ECANCELED;
-      m.done_tick = now;
-      if (Check e = uring_cqe_effects(i, m, m.res, {})) return e;
+      if (Check e = silence(m)) return e;
     }
+  // Except when its head has CQE_SKIP_SUCCESS: io_submit_fail_init fails the head, whose
+  // skip flag then hides the CQEs of every later member, the refused one and linked
+  // timeouts included (measured on 6.18, hardlinks too).
+  const bool refused_chain_head = r.prev == kNoReq && (r.chain_failed_at_init || r.eopnotsupp || r.invalid);
+  if (refused_chain_head && (r.flags & sqe::SkipSuccess)) {
+    for (uint32_t nx = r.id; nx != kNoReq; nx = uring.reqs[nx].next) {
+      Req& m = uring.reqs[nx];
+      if (m.ltimeout != kNoReq && uring.reqs[m.ltimeout].pending())
+        if (Check e = silence(uring.reqs[m.ltimeout])) return e;
+      if (nx != r.id && m.pending())
+        if (Check e = silence(m)) return e;
+    }
+  }
   return std::nullopt;
 }
 

@@ -553,6 +553,12 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
   r.res = c.res;
   r.cancelled = cancelled_res(c.res);
   r.failed = !success(r, c.res, r.desc != kNone ? fds.desc(r.desc).kind : ResKind::Ring);
+  // io_recv: with MSG_WAITALL, a datagram cut short (MSG_TRUNC) fails the request, so it
+  // posts its CQE despite CQE_SKIP_SUCCESS and breaks its chain (measured on 6.18).
+  if (r.op == Op::UringRecv && r.waitall && c.res > 0 && r.desc != kNone && fds.desc(r.desc).rx != kNone) {
+    const auto& ch = fds.chan(fds.desc(r.desc).rx);
+    if (ch.dgram && !ch.msgs.empty() && ch.msgs.front() > static_cast<uint64_t>(c.res)) r.failed = true;
+  }
   // A description the model lost track of leaves its I/O unchecked; a cancel by fd is not I/O.
   const bool checked = !r.loose && !ring.chaos && (is_cancel(r.op) || r.desc == kNone || !fds.desc(r.desc).chaos);
 

@@ -969,14 +969,19 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
       if (Check e = silence(m)) return e;
     }
   // Except when its head has CQE_SKIP_SUCCESS: io_submit_fail_init fails the head, whose
-  // skip flag then hides the CQEs of every later member, the refused one and linked
-  // timeouts included (measured on 6.18, hardlinks too).
+  // skip flag then hides the CQEs of every later member, the refused one and their
+  // linked timeouts included, hardlinks too. A valid LINK_TIMEOUT guarding the head
+  // itself is disarmed apart (io_disarm_next) and still posts -ECANCELED (measured on
+  // 6.18).
   const bool refused_chain_head = r.prev == kNoReq && (r.chain_failed_at_init || r.eopnotsupp || r.invalid);
   if (refused_chain_head && (r.flags & sqe::SkipSuccess)) {
     for (uint32_t nx = r.id; nx != kNoReq; nx = uring.reqs[nx].next) {
       Req& m = uring.reqs[nx];
-      if (m.ltimeout != kNoReq && uring.reqs[m.ltimeout].pending())
-        if (Check e = silence(uring.reqs[m.ltimeout])) return e;
+      if (m.ltimeout != kNoReq && uring.reqs[m.ltimeout].pending()) {
+        Req& lt = uring.reqs[m.ltimeout];
+        if (nx != r.id || lt.eopnotsupp || lt.invalid)
+          if (Check e = silence(lt)) return e;
+      }
       if (nx != r.id && m.pending())
         if (Check e = silence(m)) return e;
     }

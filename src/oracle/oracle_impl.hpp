@@ -100,6 +100,8 @@ struct Oracle::Impl {
   std::optional<RuleId> uring_cqe_due(uint32_t ri, const model::Req& r, int64_t timeout_ms) const;
   // Must request r have started (been issued) within a wait of timeout_ms?
   bool uring_start_due(uint32_t ri, const model::Req& r, int64_t timeout_ms) const;
+  // May io-wq run request r (so that Linux counts its cancellation loosely)?
+  bool maybe_in_iowq(const model::Req& r) const;
   // The counts a cancelled MSG_WAITALL send or recv may end with instead of -ECANCELED.
   RetSet moved_before_cancel(const model::Req& r) const;
   // Is an armed multishot poll r, woken while its fd is ready, certain to post again?

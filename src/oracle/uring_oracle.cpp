@@ -636,7 +636,7 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
     if (!is_cancel(k.op) || k.state == ReqState::Queued || !can_cancel(k, r)) continue;
     if (k.pending() || (multi(k) ? cancelled_count(k) != 0 : (k.res == 0 || k.res == -EALREADY))) cancel_possible = true;
     // Linux: a request in io-wq may end cancelled uncounted (see uring_cancel_counts).
-    if (linux_profile() && multi(k) && may_run_in_iowq(r)) cancel_possible = true;
+    if (linux_profile() && multi(k) && maybe_in_iowq(r)) cancel_possible = true;
     if (!k.pending() && !multi(k) && k.res == -ENOENT) cancel_denied = true;
     if (!k.pending() && k.op == Op::UringTimeoutRemove && (k.res == -EBUSY || k.res == -EALREADY || k.res == -ENOENT)) {
       cancel_denied = true;
@@ -1120,11 +1120,8 @@ Check Oracle::Impl::uring_cancel_counts(size_t i) {
     for (const Req& o : uring.reqs) {
       if (!finds(c, o) || !(o.state == ReqState::InFlight || o.done_tick > c.submit_tick)) continue;
       if (o.pending()) settled = false;
-      // Linux counts a request found running in io-wq even if it then completes. Regular
-      // file I/O may be punted there too (measured on 6.18: two 1-byte writes to one
-      // file, an ANY|ALL cancel, both ended cancelled and it said 1).
-      const bool file_rw = is_rw(o.op) && o.desc != kNone && fds.desc(o.desc).kind == ResKind::File;
-      const bool in_iowq = linux_profile() && (may_run_in_iowq(o) || file_rw);
+      // Linux counts a request found running in io-wq even if it then completes.
+      const bool in_iowq = linux_profile() && maybe_in_iowq(o);
       if (!o.cancelled && in_iowq) ++hi;
       if (!o.cancelled) continue;
       ++hi;
@@ -1254,6 +1251,14 @@ RetSet Oracle::Impl::moved_before_cancel(const Req& r) const {
     most = std::min<uint64_t>(most, ch.queued() + ch.maybe_sent);
   }
   return most ? RetSet::range(1, static_cast<int64_t>(most)) : RetSet{};
+}
+
+// May io-wq run it: as may_run_in_iowq, and regular file I/O, which Linux punts there
+// when it cannot be done without blocking (measured on 6.18: two 1-byte writes to one
+// file and an ANY|ALL cancel: both ended cancelled and it said 1; an async ANY cancel
+// said 0 and a write to a file submitted after it ended cancelled).
+bool Oracle::Impl::maybe_in_iowq(const Req& r) const {
+  return may_run_in_iowq(r) || (is_rw(r.op) && r.desc != kNone && fds.desc(r.desc).kind == ResKind::File);
 }
 
 // An armed multishot poll woken while its fd is ready posts again.

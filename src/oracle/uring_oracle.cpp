@@ -446,6 +446,14 @@ void Oracle::Impl::uring_before_absorb() {
     r.err_pending = true;
     if (d.err_level == Level::Yes || d.err_level == Level::Soon) d.err_level = Level::Maybe;
   }
+  // A ring with requests in flight may post a CQE at any moment (a timer, io-wq, task
+  // work), and each CQE wakes the ring's waiters: an edge-triggered registration of the
+  // ring may report again.
+  for (uint32_t ri = 0; ri < uring.rings.size(); ++ri) {
+    const RingModel& ring = uring.rings[ri];
+    if (ring.open && ring.desc != kNone && uring.in_flight(ri) > 0 && !fds.released(ring.desc))
+      fds.wakes().push_back({ring.desc, 0, Level::Maybe, RuleId::EtRefire});
+  }
   // Armed polls remember what their fd allowed at every step, since a CQE's mask was
   // computed at some moment between arming and reaping; multishot polls note wakeups.
   for (Req& r : uring.reqs) {

@@ -122,9 +122,7 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
         c.err = ECONNREFUSED;
         if (obs.ret == inprogress) {
           c.reset = c.err_level = Level::Soon;
-          // A read or write in flight may take the error first (sock_error): then a
-          // connect finds none and says ECONNABORTED.
-          if (uring_may_take_error(cid)) c.err_level = Level::Maybe;
+          // (A read or write in flight may take the error first: uring_before_absorb.)
           fds.wakes().push_back({cid, 0, Level::Soon, RuleId::ConnectWritable});
         } else {
           // __inet_stream_connect reported it: the socket is disconnected, as new. Its

@@ -109,9 +109,6 @@ struct Oracle::Impl {
   void uring_close(ResId r);
   void uring_before_absorb();
   bool uring_busy(Desc& d, bool reading);
-  // An error coming to socket d may be read (and cleared) by an io_uring read or write in
-  // flight on it: mark them; true if there was one.
-  bool uring_may_take_error(DescId d);
   Check file_read(size_t i, Desc& d, const Observation& obs, uint64_t n);
   void file_write(DescId d, uint64_t n);
   // Races (uring_race.cpp) and wait_ready through the via paths (uring_via.cpp).

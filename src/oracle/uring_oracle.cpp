@@ -369,16 +369,6 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
 
 // ---- hooks for read(2), write(2) and close(2) ----------------------------------------
 
-bool Oracle::Impl::uring_may_take_error(DescId d) {
-  bool any = false;
-  for (Req& r : uring.reqs)
-    if (r.state == ReqState::InFlight && r.desc == d && is_rw(r.op)) {
-      r.err_pending = true;
-      any = true;
-    }
-  return any;
-}
-
 bool Oracle::Impl::uring_busy(Desc& d, bool reading) {
   // read(2) while an io_uring read is in flight, or write(2) while an io_uring write is:
   // which takes (or puts) which bytes first is not known. The model gives up on the

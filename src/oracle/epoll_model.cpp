@@ -194,7 +194,9 @@ Check EpollModel::wait(size_t step, DescId ep, int max, int64_t timeout_ms, cons
       return fail_mask(RuleId::EpollFilter, *r, {0}, ~r->filter(), "events within " + ev::text(r->filter()),
                        ev::text(e.mask));
     ReadySet rs = fds_.readiness(r->target);
-    if (r->et() && r->edge == Level::No && followed(r->target)) {
+    // A registration whose fd a `later` close releases at an unknown time is not judged
+    // for edges: the wakeups of that fd before the close are not followed.
+    if (r->et() && r->edge == Level::No && followed(r->target) && !r->dying) {
       // A wrapper's eventfd wakes only when it is written, once per R 0 -> >0 transition.
       const bool wrapper = fds_.desc(r->target).kind == ResKind::Wrapper;
       return fail_mask(wrapper ? RuleId::WrapperSignalOnce : RuleId::EtNoSpurious, *r, {0}, ~0u,

@@ -277,9 +277,15 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
     if (r.drain) ring.drain_active = true;
     if (r.prev != kNoReq || r.drain || r.eopnotsupp || r.invalid || r.chain_failed_at_init || !ring.drain_active) continue;
     r.held = true;
+    // Waiting: a drained or held request still pending, or a member of a drained chain.
+    auto drained_chain = [&](const Req& o) {
+      uint32_t h = o.id;
+      while (uring.reqs[h].prev != kNoReq) h = uring.reqs[h].prev;
+      return uring.reqs[h].drain || uring.reqs[h].held;
+    };
     bool waiting = false;
     for (const Req& o : uring.reqs)
-      waiting = waiting || (o.ring == ri && o.id != r.id && o.pending() && (o.drain || o.held));
+      waiting = waiting || (o.ring == ri && o.id != r.id && o.pending() && (o.drain || o.held || drained_chain(o)));
     if (!waiting) ring.drain_active = false;
   }
   // Effects that start with submission.

@@ -91,6 +91,8 @@ struct RingModel {
                                       // may then fire early (docs/findings/count-timeout-skip-success.md)
   bool chaos = false;       // a submission failed: CQEs are no longer checked
   bool multishot_used = false;  // drains count CQEs; multishot requests make that inexact
+  bool drain_next = false;      // ctx->drain_next: a drain on a chain member drains the next
+                                // request or chain too (io_init_drain)
   bool drain_active = false;    // ctx->drain_active: set by a drain, cleared by the first
                                 // request queued when nothing is left to wait for
   uint32_t max_in_flight = 0;   // CQE-posting requests in flight at once (overflow when > cq)

@@ -226,6 +226,7 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
         if ((r.flags & sqe::Drain) && !r.eopnotsupp && head != kNoReq) {
           uring.reqs[head].drain = true;
           uring.reqs[head].drain_from_member = true;
+          ring.drain_next = true;
         }
         link_open = (r.flags & (sqe::Link | sqe::Hardlink)) != 0;
         prev_sqe = r.id;
@@ -240,11 +241,20 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
       uring.reqs[prev_member].next = r.id;
     } else {
       head = r.id;
+      // The next request or chain after a chain drained by a member is drained too, and
+      // sent to io-wq, whichever submission it comes in (io_init_req: ctx->drain_next).
+      if (ring.drain_next && !r.eopnotsupp && !r.invalid) {
+        r.drain = true;
+        ring.drain_next = false;
+      }
     }
     // A drain inside a chain drains its head (io_init_req_drain).
     if ((r.flags & sqe::Drain) && !r.eopnotsupp) {
       uring.reqs[head].drain = true;
-      if (head != r.id) uring.reqs[head].drain_from_member = true;
+      if (head != r.id) {
+        uring.reqs[head].drain_from_member = true;
+        ring.drain_next = true;
+      }
     }
     link_open = (r.flags & (sqe::Link | sqe::Hardlink)) != 0;
     prev_member = prev_sqe = r.id;

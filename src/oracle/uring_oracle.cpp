@@ -605,7 +605,11 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
   // submitted after a drained request ends after it.
   // Requests refused at submission, and the chains they fail, complete at once
   // (io_queue_sqe_fallback fails them before any drain check).
-  auto refused = [](const Req& q) { return q.eopnotsupp || q.invalid || q.chain_failed_at_init; };
+  // (A LINK_TIMEOUT goes with the request it guards.)
+  auto refused = [&](const Req& q) {
+    auto own = [](const Req& x) { return x.eopnotsupp || x.invalid || x.chain_failed_at_init; };
+    return own(q) || (q.op == Op::UringLinkTimeout && q.target != kNoReq && own(uring.reqs[q.target]));
+  };
   if (checked && !ring.multishot_used && !refused(r)) {
     for (Req& o : uring.reqs) {
       if (o.ring != r.ring || o.id == r.id || o.state == ReqState::Queued || refused(o)) continue;
@@ -614,7 +618,8 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
         return violation(i, RuleId::UringDrain, "the CQE of " + req_name(prog, o) + " first",
                          "the CQE of " + name + ", which has IOSQE_IO_DRAIN");
       }
-      if (o.drain && before(o, r) && o.state == ReqState::InFlight) {
+      // A drained request with CQE_SKIP_SUCCESS may have ended unseen.
+      if (o.drain && before(o, r) && o.state == ReqState::InFlight && !(o.flags & sqe::SkipSuccess)) {
         // Members of the drained request's own chain come after it anyway, and so may a
         // linked timeout of its chain.
         uint32_t from = r.op == Op::UringLinkTimeout && r.target != kNoReq ? r.target : r.id;

@@ -593,7 +593,9 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
         p.state = ReqState::Done;
         p.silent = true;
         p.done_tick = now;
-        p.res = p.op == Op::UringNop ? 0 : static_cast<int64_t>(p.n);
+        // Its success value: an eventfd moves 8 bytes whatever n says.
+        const bool efd = p.desc != kNone && fds.desc(p.desc).kind == ResKind::EventFd;
+        p.res = p.op == Op::UringNop ? 0 : efd && is_rw(p.op) ? 8 : static_cast<int64_t>(p.n);
         if (Check e = uring_cqe_effects(i, p, p.res, {})) return e;
       } else if (checked) {
         return violation(i, RuleId::UringLinkOrder, "the CQE of " + req_name(prog, p) + " first",

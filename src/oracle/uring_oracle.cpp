@@ -452,6 +452,18 @@ void Oracle::Impl::uring_before_absorb() {
     r.err_pending = true;
     if (d.err_level == Level::Yes || d.err_level == Level::Soon) d.err_level = Level::Maybe;
   }
+  // An io_uring write in flight may land at any moment and wake the reader's waiters; a
+  // read in flight may make room and wake the writer's.
+  for (const Req& r : uring.reqs) {
+    if (r.state != ReqState::InFlight || !is_rw(r.op) || r.loose || r.desc == kNone || r.badf) continue;
+    if (fds.released(r.desc)) continue;
+    const Desc& d = fds.desc(r.desc);
+    const model::ChanId ch = reads(r.op) ? d.rx : d.tx;
+    if (ch == kNone) continue;
+    const DescId other = reads(r.op) ? fds.chan(ch).writer : fds.chan(ch).reader;
+    if (other != kNone && !fds.released(other))
+      fds.wakes().push_back({other, reads(r.op) ? ev::Out : ev::In, Level::Maybe, RuleId::EtRefire});
+  }
   // A ring with requests in flight may post a CQE at any moment (a timer, io-wq, task
   // work), and each CQE wakes the ring's waiters: an edge-triggered registration of the
   // ring may report again.

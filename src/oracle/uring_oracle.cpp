@@ -441,35 +441,34 @@ void Oracle::Impl::file_write(DescId d, uint64_t n) {
 }
 
 void Oracle::Impl::uring_before_absorb() {
-  // An error that came to a stream socket while an io_uring read or write is in flight on
-  // it may be taken (and cleared) by that request whenever it runs (sock_error): ERR may
-  // go, and connect may find no error. The request may end with it.
+  // One pass over the requests in flight, for what they may do at any moment:
+  // - a ring with requests in flight may post a CQE (a timer, io-wq, task work), and
+  //   each CQE wakes the ring's waiters: an edge-triggered registration may report again;
+  // - an io_uring write may land and wake the reader's waiters; a read may make room and
+  //   wake the writer's;
+  // - an error that came to a stream socket may be taken (and cleared) by a read or
+  //   write on it whenever it runs (sock_error): ERR may go, connect may find no error,
+  //   and the request may end with it.
+  std::vector<bool> ring_busy(uring.rings.size(), false);
   for (Req& r : uring.reqs) {
-    if (r.state != ReqState::InFlight || !is_rw(r.op) || r.loose || r.desc == kNone || r.badf) continue;
-    if (fds.released(r.desc)) continue;
+    if (r.state != ReqState::InFlight) continue;
+    ring_busy[r.ring] = true;
+    if (!is_rw(r.op) || r.loose || r.desc == kNone || r.badf || fds.released(r.desc)) continue;
     Desc& d = fds.desc(r.desc);
-    if (!(d.is_tcp() || d.kind == ResKind::UnixStream) || !possible(d.err_level)) continue;
-    r.err_pending = true;
-    if (d.err_level == Level::Yes || d.err_level == Level::Soon) d.err_level = Level::Maybe;
-  }
-  // An io_uring write in flight may land at any moment and wake the reader's waiters; a
-  // read in flight may make room and wake the writer's.
-  for (const Req& r : uring.reqs) {
-    if (r.state != ReqState::InFlight || !is_rw(r.op) || r.loose || r.desc == kNone || r.badf) continue;
-    if (fds.released(r.desc)) continue;
-    const Desc& d = fds.desc(r.desc);
     const model::ChanId ch = reads(r.op) ? d.rx : d.tx;
-    if (ch == kNone) continue;
-    const DescId other = reads(r.op) ? fds.chan(ch).writer : fds.chan(ch).reader;
-    if (other != kNone && !fds.released(other))
-      fds.wakes().push_back({other, reads(r.op) ? ev::Out : ev::In, Level::Maybe, RuleId::EtRefire});
+    if (ch != kNone) {
+      const DescId other = reads(r.op) ? fds.chan(ch).writer : fds.chan(ch).reader;
+      if (other != kNone && !fds.released(other))
+        fds.wakes().push_back({other, reads(r.op) ? ev::Out : ev::In, Level::Maybe, RuleId::EtRefire});
+    }
+    if ((d.is_tcp() || d.kind == ResKind::UnixStream) && possible(d.err_level)) {
+      r.err_pending = true;
+      if (d.err_level == Level::Yes || d.err_level == Level::Soon) d.err_level = Level::Maybe;
+    }
   }
-  // A ring with requests in flight may post a CQE at any moment (a timer, io-wq, task
-  // work), and each CQE wakes the ring's waiters: an edge-triggered registration of the
-  // ring may report again.
   for (uint32_t ri = 0; ri < uring.rings.size(); ++ri) {
     const RingModel& ring = uring.rings[ri];
-    if (ring.open && ring.desc != kNone && uring.in_flight(ri) > 0 && !fds.released(ring.desc))
+    if (ring_busy[ri] && ring.open && ring.desc != kNone && !fds.released(ring.desc))
       fds.wakes().push_back({ring.desc, 0, Level::Maybe, RuleId::EtRefire});
   }
   // Armed polls remember what their fd allowed at every step, since a CQE's mask was

@@ -213,6 +213,7 @@ void FdModel::shutdown(DescId d, int how, bool later) {
   Level now = later || later_ ? Level::Soon : Level::Yes;
   bool rd = how == 0 || how == 2, wr = how == 1 || how == 2;
   if (rd) s.rcv_shut = strongest(s.rcv_shut, now);
+  if (rd) s.own_shut_rd = strongest(s.own_shut_rd, now);
   if (wr) s.snd_shut = strongest(s.snd_shut, now);
   wake(d, 0, now, RuleId::PollRdhup);
   if (s.kind == ResKind::UnixDgram || s.peer == kNone) return;

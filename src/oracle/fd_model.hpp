@@ -90,6 +90,7 @@ struct Desc {
   DescId listener = kNone;       // for connecting clients
   ChanId rx = kNone, tx = kNone;
   Level rcv_shut = Level::No;    // RCV_SHUTDOWN: own SHUT_RD or the peer's end of stream
+  Level own_shut_rd = Level::No; // own SHUT_RD: unlike a FIN it may come before bytes in flight
   Level snd_shut = Level::No;    // SEND_SHUTDOWN: own SHUT_WR (or, on AF_UNIX, the peer's SHUT_RD/close)
   Level reset = Level::No;       // connection reset received
   int err = 0;                   // pending SO_ERROR value (kErrResetOrRefused, kErrResetOrPipe:
@@ -121,6 +122,14 @@ struct Desc {
   bool is_stream() const { return kind == ResKind::Tcp || kind == ResKind::UnixStream; }
   bool is_tcp() const { return kind == ResKind::Tcp; }
 };
+
+// After its own SHUT_RD, a stream socket's read says 0 as soon as its receive queue is
+// empty, whether or not more bytes are still on their way (tcp_recvmsg and
+// unix_stream_read_generic test RCV_SHUTDOWN before waiting or saying EAGAIN; Linux
+// keeps accepting data after SHUT_RD). So a 0 may come before bytes not yet arrived.
+inline bool may_end_before_in_flight(const Desc& d, const Channel& c) {
+  return d.is_stream() && d.own_shut_rd != Level::No && !c.dgram;
+}
 
 // A wakeup on a description's wait queue, as the epoll model needs to see it.
 struct Wake {

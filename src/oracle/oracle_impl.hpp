@@ -99,6 +99,7 @@ struct Oracle::Impl {
   // that promises it, or none.
   std::optional<RuleId> uring_cqe_due(uint32_t ri, const model::Req& r, int64_t timeout_ms) const;
   // Must request r have started (been issued) within a wait of timeout_ms?
+  bool may_count_itself(const model::Req& c) const;
   bool uring_start_due(uint32_t ri, const model::Req& r, int64_t timeout_ms) const;
   // May io-wq run request r (so that Linux counts its cancellation loosely)?
   bool maybe_in_iowq(const model::Req& r) const;

@@ -63,3 +63,11 @@ TEST_CASE("the same read is fine when the data was written before", "[deadlock][
   auto r = run("a, b = socketpair unix_stream\nwrite a 10\nread b 10\n");
   CHECK(r.verdict == Verdict::Pass);
 }
+
+TEST_CASE("a blocking write after an io_uring send that may fill the buffer", "[deadlock][kernel]") {
+  // Found by libFuzzer: the send takes the room, so the write waits for the later drain.
+  auto r = run("a, b = socketpair unix_stream\nq = ring\ns = uring_send q a 952k\nsubmit q\nwrite a 1k\ndrain b chunk=1k\n");
+  CHECK(r.verdict == Verdict::Error);
+  CHECK(r.reason.find("deadlock: step 5 (line 5: `write a 1k`)") == 0);
+  CHECK(r.seconds < 1.0);  // reported before the step, not at its deadline
+}

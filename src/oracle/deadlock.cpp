@@ -53,7 +53,12 @@ bool Oracle::may_block_forever(size_t i) const {
       // A write that fails at once (own SHUT_WR, or a reader that shut down: EPIPE) does
       // not wait for room.
       bool peer_shut = d.peer != kNone && m.fds.desc(d.peer).rcv_shut != Level::No;
-      return !d.nonblock && d.tx != kNone && m.fds.chan(d.tx).full && d.peer_gone == Level::No &&
+      // An io_uring write in flight from it may fill the buffer first: it may wait then.
+      auto may_be_full = [&] {
+        const auto& c = m.fds.chan(d.tx);
+        return c.full || (c.maybe_sent > 0 && !m.fds.sure_room(m.id_of(s.ins[0]), static_cast<uint64_t>(s.param(0))));
+      };
+      return !d.nonblock && d.tx != kNone && may_be_full() && d.peer_gone == Level::No &&
              d.snd_shut == Level::No && !peer_shut && (d.kind == ResKind::PipeWrite || d.kind == ResKind::UnixStream);
     }
     case Op::Connect: {

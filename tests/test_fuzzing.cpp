@@ -222,6 +222,13 @@ TEST_CASE("the guard ends a program before a step that could only wait", "[fuzz]
   INFO(r4.reason);
   CHECK(r4.verdict == Verdict::Pass);
   CHECK(ex.stopped_early());
+  // So does an eventfd write that a cancel submitted after it may find: io_uring runs
+  // eventfd writes from io-wq, where the cancel nearly always catches them (seed 8282).
+  const ScenarioResult& r5 = ex.run(parse("e = eventfd\nq = ring\nw = uring_write q e 1\n"
+                                          "uring_cancel q w all\nsubmit q batch=1\nread e 8\n"));
+  INFO(r5.reason);
+  CHECK(r5.verdict == Verdict::Pass);
+  CHECK(ex.stopped_early());
   // Data on its way (a `later` write) makes the same read fine.
   const ScenarioResult& r2 = ex.run(parse("a, b = socketpair unix_stream\nlater 1ms write a 10\nread b 10\n"));
   CHECK(r2.verdict == Verdict::Pass);

@@ -303,9 +303,15 @@ void FdModel::release(DescId d) {
     case ResKind::UnixDgram:
       if (s.peer != kNone) {
         descs_[s.peer].peer_gone = strongest(descs_[s.peer].peer_gone, now());
-        // unix_release_sock wakes senders waiting for room in our queue
-        // (unix_dgram_peer_wake_disconnect_wakeup): an OUT edge for the peer.
-        wake(s.peer, ev::Out, now(), RuleId::EtEdge);
+        // Releasing our queue frees the peer's datagrams in it, which gives back the
+        // peer's send buffer (sock_wfree -> unix_write_space): an OUT wakeup for the peer,
+        // but only if something of it was queued here. (A socketpair's peer never hooks
+        // onto our queue's wait, unix_dgram_peer_wake_me: we are its peer.)
+        if (s.rx != kNone) {
+          const Channel& c = chans_[s.rx];
+          if (c.queued() > 0) wake(s.peer, ev::Out, now(), RuleId::EtEdge);
+          else if (c.maybe_sent > 0) wake(s.peer, ev::Out, Level::Maybe, RuleId::EtEdge);
+        }
       }
       break;
     case ResKind::UnixListener:

@@ -21,6 +21,7 @@ bool is_cancel(Op op) {
   return op == Op::UringCancel || op == Op::UringCancelFd || op == Op::UringCancelAny || op == Op::UringPollRemove ||
          op == Op::UringTimeoutRemove;
 }
+bool can_cancel(const Req& c, const Req& r);
 // A cancel that may match several requests (by fd, ANY, or ALL of a user_data)...
 bool multi(const Req& c) { return c.op == Op::UringCancelFd || c.op == Op::UringCancelAny || (c.op == Op::UringCancel && c.all); }
 // ...and of those, one that answers with a count (ALL or ANY) rather than 0/ENOENT/EALREADY.
@@ -382,6 +383,17 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
       c.maybe_sent += r.n;
       if (c.pipe) c.layout_unknown = true;  // which pages its bytes take depends on when it runs
     }
+  }
+  // An eventfd write that a cancel in flight may find may never happen (io_uring punts
+  // eventfd writes to io-wq, where a later cancel still finds them): its count is no
+  // longer known, so no blocking read of it is promised a value.
+  for (uint32_t id : queued) {
+    const Req& c = uring.reqs[id];
+    if (!is_cancel(c.op) || c.badf || c.invalid || c.eopnotsupp) continue;
+    for (const Req& o : uring.reqs)
+      if (o.state == ReqState::InFlight && o.op == Op::UringWrite && o.desc != kNone &&
+          fds.desc(o.desc).kind == ResKind::EventFd && can_cancel(c, o))
+        fds.lose_track(o.desc);
   }
   ring.max_in_flight = std::max(ring.max_in_flight, uring.in_flight(ri));
   return std::nullopt;

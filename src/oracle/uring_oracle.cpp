@@ -801,6 +801,10 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
         const auto own = uring.ring_of.find(t->desc);
         const bool polls_own_ring = own != uring.ring_of.end() && own->second == t->ring;
         if (t->multishot && (ring.overflow_possible() || polls_own_ring)) blocked = false;
+        // A predecessor that failed broke the link: the target ends -ECANCELED without
+        // starting (io_fail_links), possibly before this cancel looked.
+        for (uint32_t p = t->prev; p != kNoReq; p = uring.reqs[p].prev)
+          if (uring.reqs[p].failed && !(uring.reqs[p].flags & sqe::Hardlink)) blocked = false;
         // Another cancel submitted before it (a POLL_REMOVE, a cancel of the same request)
         // may have taken the target first: then this one finds nothing.
         for (const Req& k : uring.reqs)

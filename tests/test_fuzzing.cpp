@@ -229,6 +229,13 @@ TEST_CASE("the guard ends a program before a step that could only wait", "[fuzz]
   INFO(r5.reason);
   CHECK(r5.verdict == Verdict::Pass);
   CHECK(ex.stopped_early());
+  // Or a drained eventfd write behind a poll of the ring itself, which nothing else
+  // completes (seed 8484).
+  const ScenarioResult& r6 = ex.run(parse("q = ring entries=1\np = uring_poll q q\ne = eventfd\n"
+                                          "w = uring_write q e 1 flags=drain\nsubmit q\nread e 15\n"));
+  INFO(r6.reason);
+  CHECK(r6.verdict == Verdict::Pass);
+  CHECK(ex.stopped_early());
   // Data on its way (a `later` write) makes the same read fine.
   const ScenarioResult& r2 = ex.run(parse("a, b = socketpair unix_stream\nlater 1ms write a 10\nread b 10\n"));
   CHECK(r2.verdict == Verdict::Pass);

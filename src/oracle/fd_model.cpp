@@ -225,6 +225,16 @@ void FdModel::shutdown(DescId d, int how, bool later) {
       p.rcv_shut = strongest(p.rcv_shut, Level::Soon);
       wake(s.peer, 0, Level::Soon, RuleId::PollRdhup);
     }
+    // Shut down both ways (FIN_WAIT with RCV_SHUTDOWN), a socket that still receives
+    // data aborts (tcp_rcv_state_process: RFC 1122 says to reset): bytes the peer sent
+    // that may not have arrived yet may make both ends reset. Not followed.
+    if (possible(s.rcv_shut) && possible(s.snd_shut) && s.rx != kNone) {
+      const Channel& in = chans_[s.rx];
+      if (in.queued() > in.known_arrived() || in.maybe_sent > 0) {
+        lose_track(d);
+        lose_track(s.peer);
+      }
+    }
     return;
   }
   // AF_UNIX stream: the peer's shutdown state changes at once.

@@ -347,8 +347,10 @@ Check Oracle::Impl::uring_submit(size_t i, const Step& s, const Observation& obs
       // An eventfd read in flight is not modelled, nor a write that a chain may cancel
       // (a predecessor that fails breaks the link): the count is no longer known.
       // A write that the ring's drain state holds back may never start (a drained poll
-      // waiting for this very write): its effect is not "soon" either.
-      if (reads(r.op) || r.prev != kNoReq || r.held) fds.lose_track(r.desc);
+      // waiting for this very write): its effect is not "soon" either. Nor that of a
+      // drained write: it waits for everything before it, which may wait for ever (a
+      // poll on its own ring, nothing else to complete).
+      if (reads(r.op) || r.prev != kNoReq || r.held || r.drain) fds.lose_track(r.desc);
       else fds.wrote(r.desc, r.n, true);
       continue;
     }

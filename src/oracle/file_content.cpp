@@ -94,13 +94,18 @@ std::optional<FileContent::Mismatch> FileContent::read(uint64_t off, std::string
     for (size_t k = 0; k < p.gone.size() && found == ~0u; ++k)
       if (p.gone_at[k] > since && matches(p.gone[k], lo, bytes)) seen_replaced = true;
     if (seen_replaced) continue;
-    // While a write to the block is still in flight a read may catch it half copied (a
+    // While a write to the block is in flight a read may catch it half copied (a
     // buffered read does not wait for the writer): each byte from one of the writers.
-    const bool in_flight = std::any_of(p.cands.begin(), p.cands.end(), [&](uint32_t c) { return !writers_[c].done; });
-    if (found == ~0u && in_flight) {
+    // In flight for this read: not known complete when the read was issued (an io_uring
+    // read runs at some moment before its CQE, which may be reaped after the write's).
+    auto overlapped = [&](uint32_t c) { return !writers_[c].done || writers_[c].done_tick > since; };
+    std::vector<uint32_t> mix = p.cands;
+    for (size_t k = 0; k < p.gone.size(); ++k)
+      if (p.gone_at[k] > since) mix.push_back(p.gone[k]);
+    if (found == ~0u && std::any_of(mix.begin(), mix.end(), overlapped)) {
       bool each = true;
       for (size_t j = 0; j < bytes.size() && each; ++j)
-        each = std::any_of(p.cands.begin(), p.cands.end(), [&](uint32_t c) { return matches(c, lo + j, bytes.substr(j, 1)); });
+        each = std::any_of(mix.begin(), mix.end(), [&](uint32_t c) { return matches(c, lo + j, bytes.substr(j, 1)); });
       if (each) continue;
     }
     if (found == ~0u) {
@@ -123,7 +128,9 @@ std::optional<FileContent::Mismatch> FileContent::read(uint64_t off, std::string
       m.offset = lo + std::min<uint64_t>(bad, bytes.size() - 1);
       return m;
     }
-    bool settled = std::all_of(p.cands.begin(), p.cands.end(), [&](uint32_t c) { return writers_[c].done; });
+    // What the read saw rules the other candidates out only if they had all completed
+    // before it was issued: a read in flight with a write may have run before it landed.
+    bool settled = std::none_of(p.cands.begin(), p.cands.end(), overlapped);
     if (settled && p.cands.size() > 1) p.cands = {found};  // the others are ruled out, not replaced
   }
   return std::nullopt;

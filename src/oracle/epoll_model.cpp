@@ -112,6 +112,12 @@ void EpollModel::ctl_apply(int op, DescId ep, DescId target, int fdnum, uint32_t
     r->edge = now;
     r->edge_rule = RuleId::EtEdge;
   }
+  // A wakeup promised before the registration existed (a `later` step on the helper
+  // thread) may come after it: an edge then, whatever a wait sees first (seed 8686).
+  if (fds_.wake_coming(target, f) != Level::No) {
+    r->soon_pending = true;
+    r->edge = strongest(r->edge, Level::Maybe);
+  }
 }
 
 void EpollModel::absorb_wakes() {

@@ -578,9 +578,14 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
     // show part of what is ready (measured on 6.18). Only the first CQE of a poll armed
     // on a ready fd is a whole vfs_poll.
     const bool keyed = r.cqes > 1 || r.states.empty() || !(r.states.front().yes_bits() & filter);
+    // A socket's data arrival wakes with EPOLLIN|EPOLLPRI|EPOLLRDNORM|EPOLLRDBAND
+    // (sock_def_readable), urgent data or not: such a CQE may carry PRI (libFuzzer).
+    const ResKind kind = fds.desc(r.desc).kind;
+    const bool socket = kind == ResKind::Tcp || kind == ResKind::UnixStream || kind == ResKind::UnixDgram;
+    const uint32_t named = socket ? static_cast<uint32_t>(ev::Pri) : 0u;
     if (keyed)
       for (const ReadySet& rs : r.states)
-        if (!(static_cast<uint32_t>(c.res) & filter & ~rs.possible_bits())) return std::nullopt;
+        if (!(static_cast<uint32_t>(c.res) & filter & ~(rs.possible_bits() | named))) return std::nullopt;
     ReadySet now_rs = fds.readiness(r.desc);
     return violation(i, now_rs.blame(static_cast<uint32_t>(c.res), filter), now_rs.describe(filter),
                      ev::text(static_cast<uint32_t>(c.res)), "mask of the POLL_ADD " + name);

@@ -697,7 +697,9 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
   }
   for (const Req& k : uring.reqs) {
     if (!is_cancel(k.op) || k.state == ReqState::Queued || !can_cancel(k, r)) continue;
-    if (k.pending() || (multi(k) ? cancelled_count(k) != 0 : (k.res == 0 || k.res == -EALREADY))) cancel_possible = true;
+    // A cancel whose CQE was omitted (CQE_SKIP_SUCCESS) succeeded with a count unseen.
+    if (k.pending() || (k.silent && !k.failed) || (multi(k) ? cancelled_count(k) != 0 : (k.res == 0 || k.res == -EALREADY)))
+      cancel_possible = true;
     // Linux: a request in io-wq may end cancelled uncounted (see uring_cancel_counts).
     if (linux_profile() && multi(k) && maybe_in_iowq(r)) cancel_possible = true;
     if (!k.pending() && !multi(k) && k.res == -ENOENT) cancel_denied = true;

@@ -236,6 +236,18 @@ TEST_CASE("the guard ends a program before a step that could only wait", "[fuzz]
   INFO(r6.reason);
   CHECK(r6.verdict == Verdict::Pass);
   CHECK(ex.stopped_early());
+  // An event loop that would need a million one-byte reads: it may outlast the step
+  // deadline (libFuzzer, under load); the same loop over 4 KiB runs.
+  const ScenarioResult& r7 = ex.run(parse("f = file size=1M\nw = wrapper f depth=52 buf=1\nep = epoll\n"
+                                          "epoll_add ep w in\nevent_loop ep w timeout=2000ms\n"));
+  INFO(r7.reason);
+  CHECK(r7.verdict == Verdict::Pass);
+  CHECK(ex.stopped_early());
+  const ScenarioResult& r8 = ex.run(parse("f = file size=4k\nw = wrapper f depth=52 buf=1\nep = epoll\n"
+                                          "epoll_add ep w in\nevent_loop ep w timeout=2000ms\n"));
+  INFO(r8.reason);
+  CHECK(r8.verdict == Verdict::Pass);
+  CHECK_FALSE(ex.stopped_early());
   // Data on its way (a `later` write) makes the same read fine.
   const ScenarioResult& r2 = ex.run(parse("a, b = socketpair unix_stream\nlater 1ms write a 10\nread b 10\n"));
   CHECK(r2.verdict == Verdict::Pass);

@@ -787,7 +787,11 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
         // -ENOENT says the target was not pending: only if it could have finished (or not
         // yet started: a linked request waiting for its predecessor is not findable, nor
         // by POLL_REMOVE, which searches armed polls only, a poll still queued to io-wq).
-        bool started = (t->prev == kNoReq || !uring.reqs[t->prev].pending()) &&
+        // A linked request starts from task work once its predecessor ends: after the
+        // rest of that submission, a cancel in it included. So only a predecessor whose
+        // end was seen before the cancel's submission has surely let it start.
+        const Req* pred = t->prev != kNoReq ? &uring.reqs[t->prev] : nullptr;
+        bool started = (!pred || (!pred->pending() && pred->done_tick < r.submit_tick)) &&
                        !(r.op == Op::UringPollRemove && may_run_in_iowq(*t));
         bool blocked = false;
         if (started && t->state == ReqState::InFlight && t->desc != kNone && !t->badf && !fds.desc(t->desc).chaos) {

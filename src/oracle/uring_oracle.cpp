@@ -578,10 +578,12 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
     // show part of what is ready (measured on 6.18). Only the first CQE of a poll armed
     // on a ready fd is a whole vfs_poll.
     const bool keyed = r.cqes > 1 || r.states.empty() || !(r.states.front().yes_bits() & filter);
-    // A socket's data arrival wakes with EPOLLIN|EPOLLPRI|EPOLLRDNORM|EPOLLRDBAND
-    // (sock_def_readable), urgent data or not: such a CQE may carry PRI (libFuzzer).
+    // A socket's data arrival, or a listener's new connection, wakes with
+    // EPOLLIN|EPOLLPRI|EPOLLRDNORM|EPOLLRDBAND (sock_def_readable), urgent data or not:
+    // such a CQE may carry PRI (libFuzzer; seed 8989 with a listener).
     const ResKind kind = fds.desc(r.desc).kind;
-    const bool socket = kind == ResKind::Tcp || kind == ResKind::UnixStream || kind == ResKind::UnixDgram;
+    const bool socket = kind == ResKind::Tcp || kind == ResKind::UnixStream || kind == ResKind::UnixDgram ||
+                        kind == ResKind::TcpListener || kind == ResKind::UnixListener;
     const uint32_t named = socket ? static_cast<uint32_t>(ev::Pri) : 0u;
     if (keyed)
       for (const ReadySet& rs : r.states)

@@ -204,54 +204,40 @@ TEST_CASE("behaviour signatures repeat for a program that behaves alike", "[fuzz
 
 TEST_CASE("the guard ends a program before a step that could only wait", "[fuzz][kernel]") {
   Executor ex;
+  // Runs a program (which must pass) and says whether the guard ended it early.
+  auto stopped = [&](const std::string& text) {
+    const ScenarioResult& r = ex.run(parse(text));
+    INFO(text << "\n" << r.reason);
+    CHECK(r.verdict == Verdict::Pass);
+    return ex.stopped_early();
+  };
   const ScenarioResult& r = ex.run(parse("a, b = socketpair unix_stream\nread b 10\nwrite a 1\n"));
   CHECK(r.verdict == Verdict::Pass);
   CHECK(ex.stopped_early());
   CHECK(r.steps_run == 1);
   // An eventfd write linked behind a cancel that fails (ENOENT breaks the link) may never
   // happen: a blocking read of the eventfd could wait for ever.
-  const ScenarioResult& r3 = ex.run(parse("e = eventfd\nq = ring entries=2\nl = listen tcp4\n"
-                                          "uring_cancel_fd q l flags=link\nw = uring_write q e 1\nsubmit q\nread e 8\n"));
-  INFO(r3.reason);
-  CHECK(r3.verdict == Verdict::Pass);
-  CHECK(ex.stopped_early());
+  CHECK(stopped("e = eventfd\nq = ring entries=2\nl = listen tcp4\n"
+                "uring_cancel_fd q l flags=link\nw = uring_write q e 1\nsubmit q\nread e 8\n"));
   // An eventfd write held back by a drained POLL_ADD waiting for that very write never
   // starts (found by ringside fuzz: the read then hung until its deadline).
-  const ScenarioResult& r4 = ex.run(parse("e = eventfd\nq = ring entries=1\np = uring_poll q e flags=drain\n"
-                                          "w = uring_write q e 1\nsubmit q\nread e 8\n"));
-  INFO(r4.reason);
-  CHECK(r4.verdict == Verdict::Pass);
-  CHECK(ex.stopped_early());
+  CHECK(stopped("e = eventfd\nq = ring entries=1\np = uring_poll q e flags=drain\n"
+                "w = uring_write q e 1\nsubmit q\nread e 8\n"));
   // So does an eventfd write that a cancel submitted after it may find: io_uring runs
   // eventfd writes from io-wq, where the cancel nearly always catches them (seed 8282).
-  const ScenarioResult& r5 = ex.run(parse("e = eventfd\nq = ring\nw = uring_write q e 1\n"
-                                          "uring_cancel q w all\nsubmit q batch=1\nread e 8\n"));
-  INFO(r5.reason);
-  CHECK(r5.verdict == Verdict::Pass);
-  CHECK(ex.stopped_early());
+  CHECK(stopped("e = eventfd\nq = ring\nw = uring_write q e 1\nuring_cancel q w all\nsubmit q batch=1\nread e 8\n"));
   // Or a drained eventfd write behind a poll of the ring itself, which nothing else
   // completes (seed 8484).
-  const ScenarioResult& r6 = ex.run(parse("q = ring entries=1\np = uring_poll q q\ne = eventfd\n"
-                                          "w = uring_write q e 1 flags=drain\nsubmit q\nread e 15\n"));
-  INFO(r6.reason);
-  CHECK(r6.verdict == Verdict::Pass);
-  CHECK(ex.stopped_early());
+  CHECK(stopped("q = ring entries=1\np = uring_poll q q\ne = eventfd\n"
+                "w = uring_write q e 1 flags=drain\nsubmit q\nread e 15\n"));
   // An event loop that would need a million one-byte reads: it may outlast the step
   // deadline (libFuzzer, under load); the same loop over 4 KiB runs.
-  const ScenarioResult& r7 = ex.run(parse("f = file size=1M\nw = wrapper f depth=52 buf=1\nep = epoll\n"
-                                          "epoll_add ep w in\nevent_loop ep w timeout=2000ms\n"));
-  INFO(r7.reason);
-  CHECK(r7.verdict == Verdict::Pass);
-  CHECK(ex.stopped_early());
-  const ScenarioResult& r8 = ex.run(parse("f = file size=4k\nw = wrapper f depth=52 buf=1\nep = epoll\n"
-                                          "epoll_add ep w in\nevent_loop ep w timeout=2000ms\n"));
-  INFO(r8.reason);
-  CHECK(r8.verdict == Verdict::Pass);
-  CHECK_FALSE(ex.stopped_early());
+  CHECK(stopped("f = file size=1M\nw = wrapper f depth=52 buf=1\nep = epoll\n"
+                "epoll_add ep w in\nevent_loop ep w timeout=2000ms\n"));
+  CHECK_FALSE(stopped("f = file size=4k\nw = wrapper f depth=52 buf=1\nep = epoll\n"
+                      "epoll_add ep w in\nevent_loop ep w timeout=2000ms\n"));
   // Data on its way (a `later` write) makes the same read fine.
-  const ScenarioResult& r2 = ex.run(parse("a, b = socketpair unix_stream\nlater 1ms write a 10\nread b 10\n"));
-  CHECK(r2.verdict == Verdict::Pass);
-  CHECK_FALSE(ex.stopped_early());
+  CHECK_FALSE(stopped("a, b = socketpair unix_stream\nlater 1ms write a 10\nread b 10\n"));
 }
 
 TEST_CASE("a pooled ring comes back as new after a drain and after a request a drain holds", "[fuzz][kernel]") {

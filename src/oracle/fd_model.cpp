@@ -483,10 +483,10 @@ bool FdModel::sure_room(DescId d, uint64_t n) const {
   if (c.full) return false;
   switch (s.kind) {
     case ResKind::Tcp:
-      return c.queued() + c.maybe_sent + n <= kTcpSureRoom;
+      return c.queued_at_most() + n <= kTcpSureRoom;
     case ResKind::UnixStream:
     case ResKind::UnixDgram:
-      return c.queued() + c.maybe_sent + n <= kUnixSureRoom && c.msgs.size() < kUnixSureWrites;
+      return c.queued_at_most() + n <= kUnixSureRoom && c.msgs.size() < kUnixSureWrites;
     case ResKind::PipeWrite:
       return !c.layout_unknown && pipe_fit(s.tx, n) == n;
     default:

@@ -60,6 +60,7 @@ struct Channel {
 
   uint64_t queued() const { return sent - consumed; }        // sent, not yet read
   uint64_t known_arrived() const { return arrived - consumed; }  // certainly readable now
+  uint64_t queued_at_most() const { return queued() + maybe_sent; }  // with io_uring writes in flight
 };
 
 enum class Sock : uint8_t {

@@ -30,8 +30,8 @@ bool Oracle::Impl::tcp_peer_discards(const Desc& d) const {
 RetSet Oracle::Impl::write_expect(const Desc& d, uint64_t n, RuleId& rule, bool assume_room) const {
   rule = RuleId::WriteCount;
   const int64_t all = static_cast<int64_t>(n);
-  // Room that is certainly there, and what happens without it. `queued` counts the bytes
-  // of io_uring writes in flight too: they may take the room first.
+  // Room that is certainly there, and what happens without it. Callers pass
+  // queued_at_most(): io_uring writes in flight may take the room first.
   auto by_room = [&](uint64_t queued, bool full, uint64_t sure, bool atomic) {
     if (assume_room) return RetSet::of({all});
     if (!full && queued + n <= sure) return RetSet::of({all});
@@ -77,7 +77,7 @@ RetSet Oracle::Impl::write_expect(const Desc& d, uint64_t n, RuleId& rule, bool 
       }
       const auto& c = fds.chan(d.tx);
       bool sure = c.msgs.size() < 16;
-      RetSet r = by_room(c.queued() + c.maybe_sent, c.full, sure ? kUnixSureRoom : 0, false);
+      RetSet r = by_room(c.queued_at_most(), c.full, sure ? kUnixSureRoom : 0, false);
       if (possible(d.snd_shut) || possible(d.peer_gone) || possible(p.rcv_shut)) r.add_err(EPIPE);
       return r;
     }
@@ -96,7 +96,7 @@ RetSet Oracle::Impl::write_expect(const Desc& d, uint64_t n, RuleId& rule, bool 
         return possible(d.snd_shut) ? RetSet::of({-ECONNREFUSED, -EPIPE}) : RetSet::err(ECONNREFUSED);
       const auto& c = fds.chan(d.tx);
       bool sure = c.msgs.size() < 8;
-      RetSet r = by_room(c.queued() + c.maybe_sent, c.full, sure ? kUnixSureRoom : 0, true);
+      RetSet r = by_room(c.queued_at_most(), c.full, sure ? kUnixSureRoom : 0, true);
       Level shut = fds.desc(d.peer).rcv_shut;
       if (shut != Level::No && r.contains(all)) {
         // With room, the receiver's SHUT_RD is found next: EPIPE.
@@ -141,7 +141,7 @@ RetSet Oracle::Impl::write_expect(const Desc& d, uint64_t n, RuleId& rule, bool 
       const auto& c = fds.chan(d.tx);
       // A full TCP send buffer empties into the peer as it acknowledges, read or not
       // (loopback: its receive buffer grows too): room may come back at any time.
-      RetSet r = by_room(c.queued() + c.maybe_sent, false, kTcpSureRoom, false);
+      RetSet r = by_room(c.queued_at_most(), false, kTcpSureRoom, false);
       if (possible(d.snd_shut)) r.add_err(EPIPE);  // a `later` shutdown may come first
       if (tcp_peer_discards(d) || possible(d.reset) || possible(d.err_level)) {
         // The peer is gone: our data draws a RST some time later.

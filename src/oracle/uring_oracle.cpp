@@ -890,7 +890,7 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
         const auto& ch = fds.chan(d->rx);
         const uint64_t q = ch.queued();
         // An io_uring write in flight toward it may land, and be read, before its own CQE.
-        const uint64_t q_most = ch.dgram ? q : q + ch.maybe_sent;
+        const uint64_t q_most = ch.dgram ? q : ch.queued_at_most();
         Level eof = d->kind == ResKind::PipeRead ? ch.eof : strongest(ch.eof, d->rcv_shut);
         if (ch.dgram) {
           rule = RuleId::DgramBoundary;
@@ -1341,7 +1341,7 @@ RetSet Oracle::Impl::moved_before_cancel(const Req& r) const {
   if (r.op == Op::UringRecv) {
     if (d.rx == kNone) return {};
     const auto& ch = fds.chan(d.rx);
-    most = std::min<uint64_t>(most, ch.queued() + ch.maybe_sent);
+    most = std::min<uint64_t>(most, ch.queued_at_most());
   }
   return most ? RetSet::range(1, static_cast<int64_t>(most)) : RetSet{};
 }

@@ -1,11 +1,17 @@
 // Rule registry: every check the oracle makes names one of these stable ids.
 #pragma once
+#include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
 namespace ringside {
 
-enum class Profile : uint8_t { Contract, Linux };
+// Profiles: which rules are checked and which tolerances admit (tolerances.hpp).
+//   strict:   every rule, no tolerance (a run names the tolerances it would need);
+//   contract: rules of the documented contract, and doc-silent tolerances;
+//   linux:    every rule, and doc-silent and linux-behaviour tolerances (the default).
+enum class Profile : uint8_t { Contract, Linux, Strict };
 
 // Facts about the kernel under test that select between Linux behaviours (probed by the
 // engine, never guessed from the version; the defaults are today's kernels).
@@ -15,6 +21,9 @@ struct KernelFacts {
   bool pipe_nowait = true;
 };
 std::string_view profile_name(Profile p);
+std::optional<Profile> profile_by_name(std::string_view name);
+// Are rules whose profile is `linux` (de-facto Linux behaviour) checked under p?
+inline bool checks_linux_rules(Profile p) { return p != Profile::Contract; }
 
 enum class RuleId : uint16_t {
 #define RULE(e, id, fam, prof, summary, source) e,

@@ -10,6 +10,17 @@
 
 namespace ringside {
 
+// A stretch of a run the oracle could not judge exactly: from one step to another, a
+// resource's observations were only bounded, under a model-limit tolerance.
+struct UnjudgedSpan {
+  std::string resource;    // resource name (or ring name)
+  uint32_t from_line = 0;  // first step concerned (script line, or step number + 1)
+  uint32_t to_line = 0;    // last step concerned; 0: to the end of the run
+  std::string tolerance;   // the model-limit tolerance's id
+  std::string why;         // one line
+  bool operator==(const UnjudgedSpan&) const = default;
+};
+
 enum class Verdict : uint8_t { Pass, Fail, Skip, Error };
 const char* verdict_name(Verdict v);  // "PASS", ...
 
@@ -32,6 +43,12 @@ struct ScenarioResult {
   std::vector<std::string> behaviours;  // "line:outcome class" per step (see outcome_class)
   std::vector<std::string> rules;       // rule ids whose checks ran
   uint32_t steps_run = 0;               // steps executed (a hook may end a program early)
+  // Strictness actually applied (oracle/tolerances.hpp): tolerance id -> observations it
+  // admitted; spans the model could only bound; steps judged with no tolerance and no
+  // unjudged span (of steps_run).
+  std::map<std::string, uint64_t> tolerances;
+  std::vector<UnjudgedSpan> unjudged;
+  uint32_t steps_judged = 0;
   double seconds = 0;
 
   std::string display_name() const { return via.empty() ? name : name + "@" + via; }

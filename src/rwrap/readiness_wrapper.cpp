@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <liburing.h>
 #include <poll.h>
+#include <sys/uio.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -68,8 +70,45 @@ class Ring {
   bool live_ = false;
 };
 
-struct FreeDeleter {
-  void operator()(std::byte* p) const { std::free(p); }
+// The buffers: one anonymous mapping, 2 MiB-aligned and marked for transparent huge
+// pages when it is that large, so a deep pipeline costs a few page faults at open
+// instead of one per 4 KiB (a large cost under a hypervisor).
+class BufferMemory {
+ public:
+  static constexpr std::size_t kHuge = std::size_t{2} << 20;
+  BufferMemory() = default;
+  BufferMemory(const BufferMemory&) = delete;
+  BufferMemory& operator=(const BufferMemory&) = delete;
+  ~BufferMemory() {
+    if (base_ != nullptr && !leaked_) ::munmap(base_, size_);
+  }
+  int map(std::size_t bytes) {
+    const bool huge = bytes >= kHuge;
+    const std::size_t size = huge ? (bytes + kHuge - 1) / kHuge * kHuge : bytes;
+    const std::size_t slack = huge ? kHuge : 0;
+    void* p = ::mmap(nullptr, size + slack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return errno;
+    auto* raw = static_cast<std::byte*>(p);
+    std::byte* aligned = raw;
+    if (huge) {  // trim to a 2 MiB boundary
+      aligned = reinterpret_cast<std::byte*>((reinterpret_cast<std::uintptr_t>(raw) + kHuge - 1) / kHuge * kHuge);
+      if (aligned > raw) ::munmap(raw, static_cast<std::size_t>(aligned - raw));
+      if (const std::size_t tail = slack - static_cast<std::size_t>(aligned - raw); tail > 0)
+        ::munmap(aligned + size, tail);
+      (void)::madvise(aligned, size, MADV_HUGEPAGE);  // a hint: no THP is fine
+    }
+    base_ = aligned;
+    size_ = size;
+    return 0;
+  }
+  std::byte* get() const { return base_; }
+  // Reads may still be in flight into it: never unmap.
+  void leak() { leaked_ = true; }
+
+ private:
+  std::byte* base_ = nullptr;
+  std::size_t size_ = 0;
+  bool leaked_ = false;
 };
 
 // Whether ASYNC_CANCEL accepts ANY | ALL (5.19+): older kernels reject unknown
@@ -92,6 +131,14 @@ bool probe_cancel_any(io_uring* ring) {
   return supported;
 }
 
+// Registers each slot's buffer with the ring so reads pin no page per request
+// (READ_FIXED). Optional: a refusal (RLIMIT_MEMLOCK, an old kernel) leaves plain reads.
+bool register_buffers(io_uring* ring, std::byte* base, std::size_t slots, std::uint32_t size) {
+  std::vector<iovec> iov(slots);
+  for (std::size_t i = 0; i < slots; ++i) iov[i] = {base + i * size, size};
+  return io_uring_register_buffers(ring, iov.data(), static_cast<unsigned>(slots)) == 0;
+}
+
 }  // namespace
 
 struct ReadinessWrapper::State {
@@ -108,21 +155,23 @@ struct ReadinessWrapper::State {
   ~State() {
     // The reaper gave up with reads in flight: the kernel may still write into
     // the buffers, so leak them rather than free them.
-    if (cqes_lost) (void)buffers.release();
+    if (cqes_lost) buffers.leak();
   }
 
   // --- fixed after open() ---
   const int file_fd;
   const Options options;
-  std::unique_ptr<std::byte, FreeDeleter> buffers;  // (depth + 1) * buffer_size, 4096-aligned
+  BufferMemory buffers;  // (depth + 1) * buffer_size, page-aligned; declared before the ring, freed after it
   Ring ring;
   UniqueFd efd;
   bool cancel_supported = false;  // IORING_OP_ASYNC_CANCEL in the probe
   bool cancel_any = false;        // ... and it accepts ANY | ALL
+  bool registered = false;        // the buffers are registered with the ring: READ_FIXED
 
   // --- everything below changes only under mu ---
   mutable std::mutex mu;
-  mutable std::condition_variable cv;  // reaper_done, in_flight == 0
+  mutable std::condition_variable cv;         // for the owner: reaper_done, in_flight == 0
+  mutable std::condition_variable reaper_cv;  // for the reaper: needs_reaper()
   InOrderDelivery order;
   std::mt19937_64 rng;
   std::vector<Slot> slots;  // depth + 1: the pipeline (<= depth) + the one lent to the owner
@@ -133,6 +182,8 @@ struct ReadinessWrapper::State {
   unsigned holding = 0;    // slots completed, waiting to be consumed
   unsigned prepared = 0;   // SQEs prepared since the last submit
   unsigned aux_pending = 0;  // cancel/wake CQEs still to come
+  unsigned quiesce_waiters = 0;  // owners in wait_quiescent()
+  bool reaper_parked = false;    // the reaper sleeps on reaper_cv, not in the ring
   unsigned max_in_flight = 0;
   std::uint64_t signals = 0;
   std::uint64_t transitions = 0;
@@ -178,7 +229,10 @@ struct ReadinessWrapper::State {
       fail(EBUSY);
       return;
     }
-    io_uring_prep_read(sqe, file_fd, buffer(slot) + read.into, read.length, read.offset);
+    if (registered)
+      io_uring_prep_read_fixed(sqe, file_fd, buffer(slot) + read.into, read.length, read.offset, static_cast<int>(slot));
+    else
+      io_uring_prep_read(sqe, file_fd, buffer(slot) + read.into, read.length, read.offset);
     if (async) io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
     io_uring_sqe_set_data64(sqe, slot);
     slots[slot] = Slot{SlotState::reading, read.chunk};
@@ -263,33 +317,83 @@ struct ReadinessWrapper::State {
     release_dropped();
   }
 
+  // close(): asks the kernel to cancel the reads in flight (their CQEs still come).
+  void cancel_in_flight() {
+    if (!cancel_supported || in_flight == 0) return;
+    const auto cancel = [&](std::uint64_t target, unsigned flags) {
+      if (io_uring_sqe* sqe = get_sqe()) {
+        io_uring_prep_cancel64(sqe, target, static_cast<int>(flags));
+        io_uring_sqe_set_data64(sqe, kCancelUd);
+        ++prepared;
+        ++aux_pending;
+      }
+    };
+    if (cancel_any) {
+      cancel(0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
+    } else {
+      for (unsigned i = 0; i < slots.size(); ++i)
+        if (slots[i].state == SlotState::reading) cancel(i, 0);
+    }
+  }
+
+  // Handles every CQE in the ring (any thread, under mu); returns how many.
+  unsigned reap() {
+    if (io_uring_cq_has_overflow(ring.get())) (void)io_uring_get_events(ring.get());  // a small ring's backlog
+    unsigned head;
+    unsigned seen = 0;
+    io_uring_cqe* cqe = nullptr;
+    io_uring_for_each_cqe(ring.get(), head, cqe) {
+      handle_cqe(cqe->user_data, cqe->res);
+      ++seen;
+    }
+    io_uring_cq_advance(ring.get(), seen);
+    if (seen > 0) submit();  // resubmitted remainders of short reads
+    return seen;
+  }
+
+  // What the reaper would have done had it run just now: the completions that
+  // arrived since the last reap raise R, and a 0 -> >0 transition writes the eventfd.
+  void catch_up() {
+    const std::size_t before = order.ready();
+    if (reap() > 0) sync_eventfd(before);
+  }
+
+  // The reaper must wait in the ring only when nobody else will look at the CQ:
+  // R = 0 with reads in flight (the owner waits for the eventfd), an owner in
+  // wait_quiescent(), or close(). While R > 0 the owner comes back to consume(),
+  // which reaps by itself, so the reaper stays parked and completions cost no wakeup.
+  bool needs_reaper() const {
+    return closing || quiesce_waiters > 0 || (order.ready() == 0 && in_flight > 0);
+  }
+
+  void wake_reaper() {
+    if (reaper_parked && needs_reaper()) reaper_cv.notify_one();
+  }
+
+  void finish_reaper() {
+    reaper_done = true;
+    cv.notify_all();
+  }
+
   void reaper_loop() {
+    std::unique_lock lock(mu);
     for (;;) {
-      io_uring_cqe* cqe = nullptr;
-      const int ret = io_uring_wait_cqe(ring.get(), &cqe);  // outside the lock: only this thread reads the CQ
-      std::lock_guard lock(mu);
-      if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -ETIME) {
+      reaper_parked = true;
+      reaper_cv.wait(lock, [this] { return needs_reaper(); });
+      reaper_parked = false;
+      if (closing && in_flight == 0 && aux_pending == 0) return finish_reaper();
+      lock.unlock();
+      // Sleeps until a CQE is posted (returns at once if one is there). The CQ
+      // itself is read only under mu, by reap().
+      const int ret = io_uring_enter(ring.get()->ring_fd, 0, 1, IORING_ENTER_GETEVENTS, nullptr);
+      lock.lock();
+      if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY && ret != -ETIME) {
         fail(-ret);
         cqes_lost = in_flight > 0;
-        reaper_done = true;
-        cv.notify_all();
-        return;
+        return finish_reaper();
       }
-      const std::size_t old_ready = order.ready();
-      unsigned head;
-      unsigned seen = 0;
-      io_uring_for_each_cqe(ring.get(), head, cqe) {
-        handle_cqe(cqe->user_data, cqe->res);
-        ++seen;
-      }
-      io_uring_cq_advance(ring.get(), seen);
-      submit();  // resubmitted remainders of short reads
-      sync_eventfd(old_ready);
-      if (closing && in_flight == 0 && aux_pending == 0) {
-        reaper_done = true;
-        cv.notify_all();
-        return;
-      }
+      catch_up();
+      if (closing && in_flight == 0 && aux_pending == 0) return finish_reaper();
       if (in_flight == 0) cv.notify_all();
     }
   }
@@ -313,8 +417,24 @@ struct ReadinessWrapper::State {
   }
 };
 
-ReadinessWrapper::ReadinessWrapper(std::shared_ptr<State> state, std::thread reaper)
-    : state_(std::move(state)), reaper_(std::move(reaper)) {}
+ReadinessWrapper::ReadinessWrapper(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+bool ReadinessWrapper::start_reaper_if_needed() const {
+  State& st = *state_;
+  if (!st.needs_reaper()) return true;
+  if (reaper_.joinable()) {
+    st.wake_reaper();
+    return true;
+  }
+  try {
+    reaper_ = std::thread([st = state_] { st->reaper_loop(); });  // it waits for mu, held by the caller
+    return true;
+  } catch (const std::system_error& e) {
+    st.fail(e.code().value());  // the owner gets the error after the data already in order
+    st.sync_eventfd(0);
+    return false;
+  }
+}
 
 ReadinessWrapper::~ReadinessWrapper() { close(); }
 
@@ -355,27 +475,19 @@ OpenResult ReadinessWrapper::open(int fd, const Options& options) {
   if (efd < 0) return fail(OpenStatus::system_error, errno);
   st->efd.reset(efd);
 
-  void* mem = nullptr;
   const std::size_t slots = o.depth + 1;
-  if (const int ret = ::posix_memalign(&mem, kDirectAlign, slots * o.buffer_size); ret != 0)
-    return fail(OpenStatus::system_error, ret);
-  st->buffers.reset(static_cast<std::byte*>(mem));
+  if (const int err = st->buffers.map(slots * o.buffer_size); err != 0) return fail(OpenStatus::system_error, err);
   st->slots.resize(slots);
   for (unsigned i = slots; i-- > 0;) st->free_slots.push_back(i);
+  st->registered = register_buffers(st->ring.get(), st->buffer(0), slots, o.buffer_size);
 
-  std::thread reaper;
-  try {
-    reaper = std::thread([st] { st->reaper_loop(); });
-  } catch (const std::system_error& e) {
-    return fail(OpenStatus::system_error, e.code().value());
-  }
-  {
-    std::lock_guard lock(st->mu);
-    st->fill();
-    st->sync_eventfd(0);  // an empty range is ready (eof) at once
-  }
-  return OpenResult{OpenStatus::ok, 0,
-                    std::unique_ptr<ReadinessWrapper>(new ReadinessWrapper(std::move(st), std::move(reaper)))};
+  std::unique_ptr<ReadinessWrapper> w(new ReadinessWrapper(st));
+  std::lock_guard lock(st->mu);
+  st->fill();
+  st->reap();           // reads of cached pages complete inside the submit
+  st->sync_eventfd(0);  // an empty range is ready (eof) at once
+  if (!w->start_reaper_if_needed()) return fail(OpenStatus::system_error, st->error);
+  return OpenResult{OpenStatus::ok, 0, std::move(w)};
 }
 
 int ReadinessWrapper::eventfd() const { return state_ ? state_->efd.get() : -1; }
@@ -387,6 +499,7 @@ ConsumeResult ReadinessWrapper::consume() {
   State& st = *state_;
   std::lock_guard lock(st.mu);
   st.release_lent();  // the previous view ends here
+  st.catch_up();
   const std::size_t old_ready = st.order.ready();
   result.status = Status::would_block;
   result.offset = st.order.next_offset();
@@ -416,7 +529,9 @@ ConsumeResult ReadinessWrapper::consume() {
     }
   }
   st.fill();
+  st.reap();  // reads of cached pages complete inside the submit: R stays > 0, no eventfd traffic
   st.sync_eventfd(old_ready);
+  start_reaper_if_needed();
   result.ready = st.order.ready();
   return result;
 }
@@ -431,7 +546,13 @@ bool ReadinessWrapper::wait_quiescent(std::chrono::milliseconds timeout) const {
   if (!state_) return true;
   State& st = *state_;
   std::unique_lock lock(st.mu);
-  st.cv.wait_for(lock, timeout, [&] { return st.in_flight == 0 || st.reaper_done; });
+  st.catch_up();
+  if (st.in_flight > 0 && !st.reaper_done) {
+    ++st.quiesce_waiters;
+    if (start_reaper_if_needed())
+      st.cv.wait_for(lock, timeout, [&] { return st.in_flight == 0 || st.reaper_done; });
+    --st.quiesce_waiters;
+  }
   return st.in_flight == 0;
 }
 
@@ -439,38 +560,34 @@ CloseStatus ReadinessWrapper::close() {
   if (!state_) return CloseStatus::ok;
   State& st = *state_;
   std::unique_lock lock(st.mu);
+  st.catch_up();
   st.closing = true;
-  if (st.cancel_supported && st.in_flight > 0) {
-    const auto cancel = [&](std::uint64_t target, unsigned flags) {
-      if (io_uring_sqe* sqe = st.get_sqe()) {
-        io_uring_prep_cancel64(sqe, target, static_cast<int>(flags));
-        io_uring_sqe_set_data64(sqe, kCancelUd);
-        ++st.prepared;
-        ++st.aux_pending;
-      }
-    };
-    if (st.cancel_any) {
-      cancel(0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
-    } else {
-      for (unsigned i = 0; i < st.slots.size(); ++i)
-        if (st.slots[i].state == State::SlotState::reading) cancel(i, 0);
+  bool reaped = true;
+  // Nothing in flight and no reaper (a stream read to its end from the page cache):
+  // nothing to cancel or wait for.
+  if (st.in_flight > 0 || reaper_.joinable()) {
+    st.cancel_in_flight();
+    if (io_uring_sqe* sqe = st.get_sqe()) {  // wakes the reaper even with nothing in flight
+      io_uring_prep_nop(sqe);
+      io_uring_sqe_set_data64(sqe, kWakeUd);
+      ++st.prepared;
+      ++st.aux_pending;
     }
+    st.submit();
+    if (start_reaper_if_needed())
+      reaped = st.cv.wait_for(lock, st.options.close_timeout, [&] { return st.reaper_done; });
+    else
+      reaped = false;
+    st.cqes_lost = !reaped && !reaper_.joinable() && st.in_flight > 0;  // nobody will wait for them
   }
-  if (io_uring_sqe* sqe = st.get_sqe()) {  // wakes the reaper even with nothing in flight
-    io_uring_prep_nop(sqe);
-    io_uring_sqe_set_data64(sqe, kWakeUd);
-    ++st.prepared;
-    ++st.aux_pending;
-  }
-  st.submit();
-  const bool reaped = st.cv.wait_for(lock, st.options.close_timeout, [&] { return st.reaper_done; });
   final_ = st.snapshot_locked();
   final_.closed = true;
   lock.unlock();
-  if (reaped) {
-    reaper_.join();
-  } else {
-    reaper_.detach();  // it owns a reference to the state and frees it when the CQEs arrive
+  if (reaper_.joinable()) {
+    if (reaped)
+      reaper_.join();
+    else
+      reaper_.detach();  // it owns a reference to the state and frees it when the CQEs arrive
   }
   state_.reset();
   return reaped ? CloseStatus::ok : CloseStatus::timed_out;

@@ -22,10 +22,23 @@
 //     short reads are completed by reading the rest); eof or an error comes
 //     exactly once, after all data before it, then consume() returns done.
 //
-// Threads: completions are reaped by an internal thread blocked in
-// io_uring_wait_cqe. R, the eventfd, the reads in flight and the counters
-// change only under one mutex, so snapshot() is a consistent view. The owner
-// calls consume()/snapshot()/close() from one thread at a time.
+// Threads: completions are reaped under one mutex, by whichever thread looks
+// first. consume() reaps itself, before it pops (what completed since the last
+// call) and after it submits (reads of cached pages complete inside the submit),
+// so while the consumer keeps up with a warm cache R never drops to 0 and no
+// other thread or eventfd system call is involved. A reaper thread, started the
+// first time it is needed, waits in io_uring_enter only while someone depends on
+// it: R = 0 with reads in flight (the owner waits for the eventfd), an owner in
+// wait_quiescent(), or close(); otherwise it is parked on a condition variable
+// and completions wake nobody. R, the eventfd, the reads in flight and the
+// counters change only under the mutex, so snapshot() is a consistent view (it
+// does not reap: a completion not yet reaped still counts as in flight). Only
+// consume() lowers R; reaping anywhere only raises it. The owner calls
+// consume()/snapshot()/close() from one thread at a time.
+//
+// Buffers are one anonymous mapping (transparent huge pages when it spans
+// 2 MiB) registered with the ring when the kernel and RLIMIT_MEMLOCK allow
+// (READ_FIXED: no page pinning per read); otherwise plain reads.
 //
 // The wrapper does not own the file descriptor: keep it open until close().
 // An O_DIRECT fd is detected (F_GETFL); then buffer_size, start_offset and
@@ -90,7 +103,7 @@ struct ConsumeResult {
 struct Snapshot {
   std::size_t ready = 0;       // R
   std::size_t held = 0;        // completed ahead of an earlier read (not in R)
-  unsigned in_flight = 0;      // reads submitted and not completed
+  unsigned in_flight = 0;      // reads submitted whose completion has not been reaped yet
   bool eventfd_readable = false;  // poll() with timeout 0, under the lock
   std::uint64_t signals = 0;      // eventfd writes
   std::uint64_t transitions = 0;  // R went 0 -> >0
@@ -135,7 +148,8 @@ class ReadinessWrapper {
   // that want a quiet point to observe.
   bool wait_quiescent(std::chrono::milliseconds timeout) const;
 
-  // Cancels the reads in flight, waits for every CQE (until close_timeout),
+  // Cancels the reads in flight, waits for every CQE (until close_timeout;
+  // with nothing in flight and no reaper started it waits for nothing),
   // joins the reaper, frees the buffers, closes the ring and the eventfd.
   // Idempotent; the destructor calls it.
   CloseStatus close();
@@ -143,10 +157,14 @@ class ReadinessWrapper {
   struct State;  // shared with the reaper thread
 
  private:
-  ReadinessWrapper(std::shared_ptr<State> state, std::thread reaper);
+  explicit ReadinessWrapper(std::shared_ptr<State> state);
+  // Starts the reaper the first time it is needed (R = 0 with reads in flight,
+  // wait_quiescent, close), else wakes it if it is parked. Call with the lock held.
+  // False if the thread could not be started (the stream then ends with that error).
+  bool start_reaper_if_needed() const;
 
   std::shared_ptr<State> state_;
-  std::thread reaper_;
+  mutable std::thread reaper_;
   Snapshot final_;
 };
 

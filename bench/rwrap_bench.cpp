@@ -75,7 +75,18 @@ struct Config {
   std::uint32_t buffer_kib = 128;
   int reps = 3;
   std::string base = "/var/tmp";
+  std::vector<unsigned> depths = {1, 4, 16, 64};
+  std::vector<std::string> modes = {"warm", "direct", "dontneed"};
 };
+
+std::vector<std::string> split(const std::string& list) {
+  std::vector<std::string> out;
+  std::size_t from = 0;
+  for (std::size_t comma; (comma = list.find(',', from)) != std::string::npos; from = comma + 1)
+    out.push_back(list.substr(from, comma - from));
+  out.push_back(list.substr(from));
+  return out;
+}
 
 struct Sample {
   double seconds;
@@ -211,8 +222,19 @@ Config parse(int argc, char** argv) {
     else if (a == "--buffer-kib") cfg.buffer_kib = static_cast<std::uint32_t>(std::stoul(value()));
     else if (a == "--reps") cfg.reps = std::stoi(value());
     else if (a == "--dir") cfg.base = value();
-    else throw std::invalid_argument("usage: rwrap_bench [--size-mib N] [--buffer-kib K] [--reps N] [--dir DIR]");
+    else if (a == "--modes") cfg.modes = split(value());
+    else if (a == "--depths") {
+      cfg.depths.clear();
+      for (const std::string& d : split(value())) cfg.depths.push_back(static_cast<unsigned>(std::stoul(d)));
+    } else
+      throw std::invalid_argument(
+          "usage: rwrap_bench [--size-mib N] [--buffer-kib K] [--reps N] [--dir DIR] "
+          "[--modes warm,direct,dontneed] [--depths 1,4,16,64]");
   }
+  for (const std::string& m : cfg.modes)
+    if (m != "warm" && m != "direct" && m != "dontneed") throw std::invalid_argument("unknown mode " + m);
+  for (unsigned d : cfg.depths)
+    if (d < 1 || d > 256) throw std::invalid_argument("depths must be 1..256");
   if (cfg.size_mib == 0 || cfg.buffer_kib == 0 || cfg.buffer_kib % 4 != 0 || cfg.reps < 1)
     throw std::invalid_argument("sizes must be > 0, --buffer-kib a multiple of 4, --reps >= 1");
   return cfg;
@@ -266,7 +288,6 @@ int main(int argc, char** argv) {
   make_file(cfg);
   const std::uint64_t size = cfg.size_mib << 20;
   const std::uint32_t buffer = cfg.buffer_kib << 10;
-  const unsigned depths[] = {1, 4, 16, 64};
   std::printf("load average before the run: %s\n", load_average().c_str());
   std::printf("file %llu MiB in %s, buffer %u KiB, median of %d passes\n", static_cast<unsigned long long>(cfg.size_mib),
               g_dir, cfg.buffer_kib, cfg.reps);
@@ -276,7 +297,7 @@ int main(int argc, char** argv) {
   const auto run_mode = [&](const std::string& mode, int fd, bool drop_cache) {
     const std::size_t first = rows.size();
     rows.push_back({mode, 0, {}});
-    for (unsigned d : depths) rows.push_back({mode, d, {}});
+    for (unsigned d : cfg.depths) rows.push_back({mode, d, {}});
     for (int rep = 0; rep < cfg.reps; ++rep) {
       for (std::size_t i = first; i < rows.size(); ++i) {
         if (drop_cache && ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) != 0) die("posix_fadvise");
@@ -292,21 +313,22 @@ int main(int argc, char** argv) {
     return true;
   };
 
+  const auto wanted = [&](const char* m) { return std::find(cfg.modes.begin(), cfg.modes.end(), m) != cfg.modes.end(); };
   bool ok = true;
   {
     Fd fd(::open(g_file, O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) die("open");
     expected_checksum = plain_read(fd.get(), buffer).checksum;  // untimed: warms the cache
-    ok = ok && run_mode("warm", fd.get(), false);
+    if (wanted("warm")) ok = ok && run_mode("warm", fd.get(), false);
   }
-  {
+  if (wanted("direct")) {
     Fd fd(::open(g_file, O_RDONLY | O_DIRECT | O_CLOEXEC));
     if (fd.get() < 0)
       std::printf("cold O_DIRECT: skipped, open(O_DIRECT) failed: %s\n", std::strerror(errno));
     else
       ok = ok && run_mode("cold O_DIRECT", fd.get(), false);
   }
-  {
+  if (wanted("dontneed")) {
     Fd fd(::open(g_file, O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) die("open");
     ok = ok && run_mode("cold DONTNEED", fd.get(), true);

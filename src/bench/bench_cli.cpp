@@ -9,6 +9,7 @@
 
 #include "bench/analysis.hpp"
 #include "bench/compare.hpp"
+#include "bench/loop_cli.hpp"
 #include "bench/report_table.hpp"
 #include "bench/results_json.hpp"
 #include "bench/runner.hpp"
@@ -43,7 +44,8 @@ po::options_description describe(Options& o) {
 }
 
 void usage(std::ostream& os, const po::options_description& d) {
-  os << "Usage: ringside bench [--quick] [--json FILE] [--svg FILE] [--compare FILE [--threshold PCT]]\n\n"
+  os << "Usage: ringside bench [--quick] [--json FILE] [--svg FILE] [--compare FILE [--threshold PCT]]\n"
+        "       ringside bench loop [--help] ...   (event-loop responsiveness while a file is read)\n\n"
         "Measures the costs behind the seed's two performance models on the running kernel\n"
         "(system call ts, context switch s = tk, ring bookkeeping tr), runs an echo workload over\n"
         "loopback TCP and AF_UNIX with k blocking threads, one epoll loop and one io_uring loop\n"
@@ -60,6 +62,8 @@ void write_text(const std::string& path, const std::string& text) {
 }  // namespace
 
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (!args.empty() && args.front() == "loop")
+    return run_loop_cli(std::vector<std::string>(args.begin() + 1, args.end()), out, err);
   Options o;
   const po::options_description desc = describe(o);
   try {

@@ -71,23 +71,19 @@ bool tcp_pair(int listener, const sockaddr_in& addr, int64_t deadline_ns, Fd& cl
 
 }  // namespace
 
-std::unique_ptr<EchoFixture> EchoFixture::open(Transport transport, int k, int peer_cpu,
-                                               int64_t deadline_ns, Failure& failure) {
+std::string connect_pairs(Transport transport, int k, int64_t deadline_ns, std::vector<Fd>& clients,
+                          std::vector<Fd>& servers, bool& limit) {
   const auto n = static_cast<std::size_t>(k);
+  limit = false;
   if (std::string why = ensure_fd_limit(2 * n + 64); !why.empty()) {
-    failure = {true, why};
-    return nullptr;
+    limit = true;
+    return why;
   }
-  std::unique_ptr<EchoFixture> fx(new EchoFixture);
-  fx->transport_ = transport;
-  fx->deadline_ns_ = deadline_ns;
-  std::vector<Fd> servers;
   auto fail = [&](const char* what) {
     const int err = errno;
-    // Running out of descriptors or memory is a limit of this machine: a skip.
-    failure = {err == EMFILE || err == ENFILE || err == ENOMEM || err == ENOBUFS,
-               errno_text(what, err)};
-    return nullptr;
+    // Running out of descriptors or memory is a limit of this machine.
+    limit = err == EMFILE || err == ENFILE || err == ENOMEM || err == ENOBUFS;
+    return errno_text(what, err);
   };
 
   Fd listener;
@@ -113,10 +109,27 @@ std::unique_ptr<EchoFixture> EchoFixture::open(Transport transport, int k, int p
       client.reset(sv[0]);
       server.reset(sv[1]);
     }
-    fx->clients_.push_back(std::move(client));
+    clients.push_back(std::move(client));
     servers.push_back(std::move(server));
   }
-  listener.reset();
+  return "";
+}
+
+std::unique_ptr<EchoFixture> EchoFixture::open(Transport transport, int k, int peer_cpu,
+                                               int64_t deadline_ns, Failure& failure) {
+  std::unique_ptr<EchoFixture> fx(new EchoFixture);
+  fx->transport_ = transport;
+  fx->deadline_ns_ = deadline_ns;
+  std::vector<Fd> servers;
+  bool limit = false;
+  if (std::string why = connect_pairs(transport, k, deadline_ns, fx->clients_, servers, limit); !why.empty()) {
+    failure = {limit, why};
+    return nullptr;
+  }
+  auto fail = [&](const char* what) {
+    failure = {errno == ENOMEM, errno_text(what, errno)};
+    return nullptr;
+  };
 
   const pid_t parent = getpid();
   const pid_t pid = fork();

@@ -18,6 +18,13 @@ namespace ringside::bench {
 enum class Transport { tcp, unix_stream };
 const char* transport_name(Transport t);  // "tcp" or "unix"
 
+// Connects k stream-socket pairs: TCP over 127.0.0.1 (TCP_NODELAY, socket
+// deadlines of deadline_ns) or AF_UNIX socketpairs, appending the two ends to
+// `clients` and `servers`. Returns "" or why it could not; `limit` then says
+// whether that is a limit of this machine (descriptors, memory): a skip.
+std::string connect_pairs(Transport transport, int k, int64_t deadline_ns, std::vector<Fd>& clients,
+                          std::vector<Fd>& servers, bool& limit);
+
 class EchoFixture {
  public:
   struct Failure {

@@ -1,0 +1,93 @@
+// The server side of the event-loop benchmark: one event-loop thread echoes
+// every request of N connections and, after an idle window, reads the file
+// pass after pass with one of four designs, until enough reading time has
+// been seen; then it tells the clients to stop and serves until they exit.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bench/loop_clients.hpp"
+#include "bench/loop_file.hpp"
+#include "bench/sys_util.hpp"
+
+namespace ringside::bench {
+
+enum class LoopDesign {
+  blocking,  // read() in the loop, one buffer per loop iteration
+  wrapper,   // the readiness wrapper: its eventfd in the loop's epoll set
+  libuv,     // a uv loop: uv_fs_read on libuv's thread pool
+  helper,    // a helper thread reads ahead, a pipe tells the loop what is ready
+};
+const char* design_name(LoopDesign d);  // "blocking", "wrapper", "libuv", "helper"
+bool design_by_name(const std::string& name, LoopDesign& out);
+
+// Filled from the LoopPlan (loop_runner.hpp, where the defaults are).
+struct ServerPlan {
+  Cache cache = Cache::warm;
+  std::uint32_t buffer_bytes = 0;  // bytes per read
+  unsigned depth = 0;              // reads in flight (wrapper, libuv, helper)
+  int64_t idle_ns = 0;             // echo only, before the first pass
+  int64_t min_read_ns = 0;         // passes go on until this much reading time
+  int max_passes = 0;
+  int64_t max_run_ns = 120'000'000'000;  // the whole run, whatever happens
+};
+
+// One pass over the whole file.
+struct PassRecord {
+  int64_t start_ns = 0, end_ns = 0;  // CLOCK_MONOTONIC, the clients' clock too
+  std::uint64_t bytes = 0;
+  std::uint64_t digest = 0;
+  Usage used;  // process CPU during the pass (all threads: io-wq, libuv's pool, helper)
+};
+
+struct ServerLog {
+  int64_t idle_start_ns = 0, idle_end_ns = 0;
+  Usage idle_used;  // process CPU of the idle window: the echo load alone
+  std::vector<PassRecord> passes;
+  std::vector<int64_t> read_ns;  // blocking design: how long each read() took
+  std::string error;             // why the run failed, empty if it did not
+};
+
+// The phases, shared by the epoll loop and the uv loop.
+class PassSchedule {
+ public:
+  PassSchedule(const ServerPlan& plan, const TestFile& file, int file_fd, ClientProcess& clients, ServerLog& log);
+  void begin_idle();
+  int64_t idle_left_ns() const;  // > 0 while the idle window lasts
+  bool idle() const { return phase_ == Phase::idle; }
+  bool draining() const { return phase_ == Phase::draining; }
+  bool overdue() const;   // the run passed max_run_ns: abort()
+  bool hopeless() const;  // ... and 10 s more: stop serving, the clients are stuck
+  // Ends the idle window, prepares the cache and opens a pass window.
+  void begin_pass();
+  // Closes the window. True if another pass follows (begin_pass() was called),
+  // false when the clients were told to stop (or the pass failed).
+  bool end_pass(std::uint64_t bytes, std::uint64_t digest);
+  // The run failed: stop the clients and drain.
+  void abort(const std::string& why);
+
+ private:
+  enum class Phase { idle, reading, draining };
+  const ServerPlan& plan_;
+  const TestFile& file_;
+  int file_fd_;
+  ClientProcess& clients_;
+  ServerLog& log_;
+  Phase phase_ = Phase::idle;
+  int64_t started_ns_ = 0;
+  int64_t read_ns_ = 0;
+  Usage pass_start_;
+};
+
+// Runs one design to the end (the clients have exited). `servers` are the
+// server ends of the connections. The log says what happened.
+ServerLog run_server(LoopDesign design, std::vector<Fd>& servers, const TestFile& file, int file_fd,
+                     const ServerPlan& plan, ClientProcess& clients);
+
+// The libuv design (loop_uv.cpp).
+void run_uv_server(std::vector<Fd>& servers, int file_fd, std::uint64_t file_size, const ServerPlan& plan,
+                   PassSchedule& schedule, ClientProcess& clients, ServerLog& log);
+
+}  // namespace ringside::bench

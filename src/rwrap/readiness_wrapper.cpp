@@ -131,8 +131,33 @@ bool probe_cancel_any(io_uring* ring) {
   return supported;
 }
 
-// Registers each slot's buffer with the ring so reads pin no page per request
-// (READ_FIXED). Optional: a refusal (RLIMIT_MEMLOCK, an old kernel) leaves plain reads.
+struct RingFeatures {
+  bool read = false;        // IORING_OP_READ
+  bool cancel = false;      // IORING_OP_ASYNC_CANCEL
+  bool cancel_any = false;  // ... with ANY | ALL
+};
+
+// What the kernel supports does not change while the process runs: probed on
+// the first ring that gets here (before its reaper starts), then remembered.
+RingFeatures ring_features(io_uring* ring) {
+  static std::mutex mu;
+  static std::optional<RingFeatures> known;
+  std::lock_guard lock(mu);
+  if (known) return *known;
+  io_uring_probe* probe = io_uring_get_probe_ring(ring);
+  if (probe == nullptr) return {};  // < 5.6
+  RingFeatures f;
+  f.read = io_uring_opcode_supported(probe, IORING_OP_READ);
+  f.cancel = io_uring_opcode_supported(probe, IORING_OP_ASYNC_CANCEL);
+  io_uring_free_probe(probe);
+  f.cancel_any = f.cancel && probe_cancel_any(ring);
+  known = f;
+  return f;
+}
+
+// Registers each slot's buffer with the ring so that O_DIRECT reads pin no page
+// per request (READ_FIXED). Optional: a refusal (RLIMIT_MEMLOCK, an old kernel)
+// leaves plain reads.
 bool register_buffers(io_uring* ring, std::byte* base, std::size_t slots, std::uint32_t size) {
   std::vector<iovec> iov(slots);
   for (std::size_t i = 0; i < slots; ++i) iov[i] = {base + i * size, size};
@@ -463,13 +488,10 @@ OpenResult ReadinessWrapper::open(int fd, const Options& options) {
     const bool unavailable = ret == -ENOSYS || ret == -EPERM || ret == -EACCES;
     return fail(unavailable ? OpenStatus::uring_unavailable : OpenStatus::system_error, -ret);
   }
-  io_uring_probe* probe = io_uring_get_probe_ring(st->ring.get());
-  if (probe == nullptr) return fail(OpenStatus::uring_unavailable, EOPNOTSUPP);  // < 5.6: no probe, no OP_READ
-  const bool has_read = io_uring_opcode_supported(probe, IORING_OP_READ);
-  st->cancel_supported = io_uring_opcode_supported(probe, IORING_OP_ASYNC_CANCEL);
-  io_uring_free_probe(probe);
-  if (!has_read) return fail(OpenStatus::uring_unavailable, EOPNOTSUPP);
-  st->cancel_any = st->cancel_supported && !o.cancel_by_user_data && probe_cancel_any(st->ring.get());
+  const RingFeatures features = ring_features(st->ring.get());
+  if (!features.read) return fail(OpenStatus::uring_unavailable, EOPNOTSUPP);  // < 5.6: no probe, no OP_READ
+  st->cancel_supported = features.cancel;
+  st->cancel_any = features.cancel_any && !o.cancel_by_user_data;
 
   const int efd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (efd < 0) return fail(OpenStatus::system_error, errno);
@@ -479,7 +501,8 @@ OpenResult ReadinessWrapper::open(int fd, const Options& options) {
   if (const int err = st->buffers.map(slots * o.buffer_size); err != 0) return fail(OpenStatus::system_error, err);
   st->slots.resize(slots);
   for (unsigned i = slots; i-- > 0;) st->free_slots.push_back(i);
-  st->registered = register_buffers(st->ring.get(), st->buffer(0), slots, o.buffer_size);
+  // Buffered reads copy from the page cache either way: registering would only add to open().
+  if (direct) st->registered = register_buffers(st->ring.get(), st->buffer(0), slots, o.buffer_size);
 
   std::unique_ptr<ReadinessWrapper> w(new ReadinessWrapper(st));
   std::lock_guard lock(st->mu);

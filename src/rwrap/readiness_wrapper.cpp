@@ -5,7 +5,6 @@
 #include <poll.h>
 #include <sys/uio.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "rwrap/buffer_memory.hpp"
 #include "rwrap/in_order_delivery.hpp"
 
 namespace ringside::rwrap {
@@ -68,47 +68,6 @@ class Ring {
  private:
   io_uring ring_{};
   bool live_ = false;
-};
-
-// The buffers: one anonymous mapping, 2 MiB-aligned and marked for transparent huge
-// pages when it is that large, so a deep pipeline costs a few page faults at open
-// instead of one per 4 KiB (a large cost under a hypervisor).
-class BufferMemory {
- public:
-  static constexpr std::size_t kHuge = std::size_t{2} << 20;
-  BufferMemory() = default;
-  BufferMemory(const BufferMemory&) = delete;
-  BufferMemory& operator=(const BufferMemory&) = delete;
-  ~BufferMemory() {
-    if (base_ != nullptr && !leaked_) ::munmap(base_, size_);
-  }
-  int map(std::size_t bytes) {
-    const bool huge = bytes >= kHuge;
-    const std::size_t size = huge ? (bytes + kHuge - 1) / kHuge * kHuge : bytes;
-    const std::size_t slack = huge ? kHuge : 0;
-    void* p = ::mmap(nullptr, size + slack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) return errno;
-    auto* raw = static_cast<std::byte*>(p);
-    std::byte* aligned = raw;
-    if (huge) {  // trim to a 2 MiB boundary
-      aligned = reinterpret_cast<std::byte*>((reinterpret_cast<std::uintptr_t>(raw) + kHuge - 1) / kHuge * kHuge);
-      if (aligned > raw) ::munmap(raw, static_cast<std::size_t>(aligned - raw));
-      if (const std::size_t tail = slack - static_cast<std::size_t>(aligned - raw); tail > 0)
-        ::munmap(aligned + size, tail);
-      (void)::madvise(aligned, size, MADV_HUGEPAGE);  // a hint: no THP is fine
-    }
-    base_ = aligned;
-    size_ = size;
-    return 0;
-  }
-  std::byte* get() const { return base_; }
-  // Reads may still be in flight into it: never unmap.
-  void leak() { leaked_ = true; }
-
- private:
-  std::byte* base_ = nullptr;
-  std::size_t size_ = 0;
-  bool leaked_ = false;
 };
 
 // Whether ASYNC_CANCEL accepts ANY | ALL (5.19+): older kernels reject unknown

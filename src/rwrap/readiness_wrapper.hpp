@@ -37,7 +37,8 @@
 // consume()/snapshot()/close() from one thread at a time.
 //
 // Buffers are one anonymous mapping (transparent huge pages when it spans
-// 2 MiB). For an O_DIRECT fd they are registered with the ring when the kernel
+// 2 MiB, reused from the wrapper closed before: buffer_memory.hpp). For an
+// O_DIRECT fd they are registered with the ring when the kernel
 // and RLIMIT_MEMLOCK allow (READ_FIXED: no page pinning per read).
 //
 // The wrapper does not own the file descriptor: keep it open until close().

@@ -28,6 +28,10 @@ std::optional<InOrderDelivery::Read> InOrderDelivery::begin_chunk(std::uint32_t 
   return Read{index, offset, length, 0};
 }
 
+void InOrderDelivery::set_tag(std::uint64_t chunk, std::uint32_t tag) {
+  if (Chunk* c = find(chunk)) c->tag = tag;
+}
+
 InOrderDelivery::Completion InOrderDelivery::complete(std::uint64_t chunk, std::int64_t result) {
   Chunk* c = find(chunk);
   if (c == nullptr || c->state != State::reading) return {Next::release, {}};  // dropped

@@ -65,6 +65,10 @@ class InOrderDelivery {
   // `tag` is returned with the chunk's data item (the wrapper's buffer slot).
   std::optional<Read> begin_chunk(std::uint32_t tag);
 
+  // Changes the tag of a chunk that has not completed (the wrapper picks a
+  // chunk's buffer only when it submits the read). Nothing if the chunk is gone.
+  void set_tag(std::uint64_t chunk, std::uint32_t tag);
+
   // A read of `chunk` finished with `result` (bytes, or -errno).
   Completion complete(std::uint64_t chunk, std::int64_t result);
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
+#include <deque>
 #include <cstdlib>
 #include <limits>
 #include <mutex>
@@ -33,6 +34,8 @@ constexpr std::uint32_t kDirectAlign = 4096;
 constexpr std::uint64_t kWakeUd = ~std::uint64_t{0};
 constexpr std::uint64_t kCancelUd = kWakeUd - 1;
 constexpr std::uint64_t kProbeUd = kWakeUd - 2;
+// The tag of a chunk whose read is queued: launch() gives it a buffer.
+constexpr std::uint32_t kNoSlot = ~std::uint32_t{0};
 
 class UniqueFd {
  public:
@@ -154,15 +157,15 @@ struct ReadinessWrapper::State {
 
   // --- everything below changes only under mu ---
   mutable std::mutex mu;
-  mutable std::condition_variable cv;         // for the owner: reaper_done, in_flight == 0
+  mutable std::condition_variable cv;         // for the owner: reaper_done, submitted == 0
   mutable std::condition_variable reaper_cv;  // for the reaper: needs_reaper()
   InOrderDelivery order;
   std::mt19937_64 rng;
   std::vector<Slot> slots;  // depth + 1: the pipeline (<= depth) + the one lent to the owner
   std::vector<unsigned> free_slots;
   std::optional<unsigned> lent;
-  std::vector<std::pair<unsigned, InOrderDelivery::Read>> batch;  // fill()'s scratch
-  unsigned in_flight = 0;  // slots reading
+  std::deque<InOrderDelivery::Read> queued;  // chunks begun whose reads wait for launch(), in file order
+  unsigned submitted = 0;  // reads submitted whose completion has not been reaped (slots reading)
   unsigned holding = 0;    // slots completed, waiting to be consumed
   unsigned prepared = 0;   // SQEs prepared since the last submit
   unsigned aux_pending = 0;  // cancel/wake CQEs still to come
@@ -221,25 +224,62 @@ struct ReadinessWrapper::State {
     io_uring_sqe_set_data64(sqe, slot);
     slots[slot] = Slot{SlotState::reading, read.chunk};
     ++prepared;
-    max_in_flight = std::max(max_in_flight, ++in_flight);
+    ++submitted;
   }
 
   bool async_flag() { return options.async_reads || (options.scramble_seed && (rng() & 1)); }
 
-  // Starts reads until the pipeline (reading + holding) has depth buffers.
+  // Reads begun: submitted or queued. This is the pipeline's "in flight".
+  unsigned in_flight() const { return submitted + static_cast<unsigned>(queued.size()); }
+
+  // Begins chunks until the pipeline (in flight + holding) has depth buffers.
+  // Their reads wait in `queued` for launch(), which picks their buffers.
   void fill() {
     if (closing) return;
-    batch.clear();
-    while (in_flight + holding + batch.size() < options.depth && !free_slots.empty()) {
-      const unsigned slot = free_slots.back();
-      const auto read = order.begin_chunk(slot);
+    while (in_flight() + holding < options.depth) {
+      const auto read = order.begin_chunk(kNoSlot);
       if (!read) break;
-      free_slots.pop_back();
-      batch.emplace_back(slot, *read);
+      queued.push_back(*read);
     }
-    if (options.scramble_seed) std::shuffle(batch.begin(), batch.end(), rng);
-    for (const auto& [slot, read] : batch) prep_read(slot, read, async_flag());
+    max_in_flight = std::max(max_in_flight, in_flight());
+  }
+
+  // Submits the queued reads as the device needs them, then reaps what completed
+  // inside the submit. A read of cached pages completes inside io_uring_enter:
+  // submitting such reads far ahead only fills buffers long before the owner
+  // reads them (by then out of the CPU caches) and gains nothing. So, unless a
+  // testing knob asks for every read at once, one read at a time while each
+  // completes at once and R > 0; the whole queue as soon as one does not (the
+  // device is involved: keep it busy) or R is 0 (the owner is about to wait).
+  void launch() {
+    if (queued.empty()) return;  // (remainders of short reads were submitted when they were reaped)
+    if (!options.async_reads && !options.scramble_seed) {
+      const unsigned slot = start(queued.front());
+      queued.pop_front();
+      submit();
+      reap();
+      if (slots[slot].state != SlotState::reading && order.ready() > 0) return;
+    }
+    launch_all();
+  }
+
+  void launch_all() {
+    if (queued.empty()) return;
+    if (options.scramble_seed) std::shuffle(queued.begin(), queued.end(), rng);
+    for (const InOrderDelivery::Read& read : queued) start(read);
+    queued.clear();
     submit();
+    reap();
+  }
+
+  // Prepares `read` into a free buffer (there is always one: in flight + holding
+  // <= depth, plus the one lent out, of depth + 1); returns the buffer's slot.
+  unsigned start(const InOrderDelivery::Read& read) {
+    const unsigned slot = free_slots.back();
+    free_slots.pop_back();
+    order.set_tag(read.chunk, slot);
+    prep_read(slot, read, async_flag());
+    return slot;
   }
 
   void free_slot(unsigned slot) {
@@ -247,10 +287,12 @@ struct ReadinessWrapper::State {
     free_slots.push_back(slot);
   }
 
-  // Frees the buffers of completed chunks that lie after the end of the stream.
+  // Frees the buffers of completed chunks that lie after the end of the stream,
+  // and forgets the queued reads of chunks at or after it.
   void release_dropped() {
     const auto terminal = order.terminal_chunk();
     if (!terminal) return;
+    while (!queued.empty() && queued.back().chunk >= *terminal) queued.pop_back();
     for (unsigned i = 0; i < slots.size(); ++i) {
       if (slots[i].state == SlotState::holding && slots[i].chunk > *terminal) {
         --holding;
@@ -284,7 +326,7 @@ struct ReadinessWrapper::State {
     }
     if (user_data >= slots.size()) return;  // kProbeUd or a stray: not ours to count
     const auto slot = static_cast<unsigned>(user_data);
-    --in_flight;
+    --submitted;
     if (closing) {
       free_slot(slot);
       return;
@@ -303,7 +345,7 @@ struct ReadinessWrapper::State {
 
   // close(): asks the kernel to cancel the reads in flight (their CQEs still come).
   void cancel_in_flight() {
-    if (!cancel_supported || in_flight == 0) return;
+    if (!cancel_supported || submitted == 0) return;
     const auto cancel = [&](std::uint64_t target, unsigned flags) {
       if (io_uring_sqe* sqe = get_sqe()) {
         io_uring_prep_cancel64(sqe, target, static_cast<int>(flags));
@@ -347,7 +389,7 @@ struct ReadinessWrapper::State {
   // wait_quiescent(), or close(). While R > 0 the owner comes back to consume(),
   // which reaps by itself, so the reaper stays parked and completions cost no wakeup.
   bool needs_reaper() const {
-    return closing || quiesce_waiters > 0 || (order.ready() == 0 && in_flight > 0);
+    return closing || quiesce_waiters > 0 || (order.ready() == 0 && submitted > 0);
   }
 
   void wake_reaper() {
@@ -365,7 +407,7 @@ struct ReadinessWrapper::State {
       reaper_parked = true;
       reaper_cv.wait(lock, [this] { return needs_reaper(); });
       reaper_parked = false;
-      if (closing && in_flight == 0 && aux_pending == 0) return finish_reaper();
+      if (closing && submitted == 0 && aux_pending == 0) return finish_reaper();
       lock.unlock();
       // Sleeps until a CQE is posted (returns at once if one is there). The CQ
       // itself is read only under mu, by reap().
@@ -373,12 +415,12 @@ struct ReadinessWrapper::State {
       lock.lock();
       if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY && ret != -ETIME) {
         fail(-ret);
-        cqes_lost = in_flight > 0;
+        cqes_lost = submitted > 0;
         return finish_reaper();
       }
       catch_up();
-      if (closing && in_flight == 0 && aux_pending == 0) return finish_reaper();
-      if (in_flight == 0) cv.notify_all();
+      if (closing && submitted == 0 && aux_pending == 0) return finish_reaper();
+      if (submitted == 0) cv.notify_all();
     }
   }
 
@@ -386,7 +428,7 @@ struct ReadinessWrapper::State {
     Snapshot s;
     s.ready = order.ready();
     s.held = order.held();
-    s.in_flight = in_flight;
+    s.in_flight = in_flight();
     pollfd p{efd.get(), POLLIN, 0};
     s.eventfd_readable = ::poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0;
     s.signals = signals;
@@ -466,7 +508,7 @@ OpenResult ReadinessWrapper::open(int fd, const Options& options) {
   std::unique_ptr<ReadinessWrapper> w(new ReadinessWrapper(st));
   std::lock_guard lock(st->mu);
   st->fill();
-  st->reap();           // reads of cached pages complete inside the submit
+  st->launch();
   st->sync_eventfd(0);  // an empty range is ready (eof) at once
   if (!w->start_reaper_if_needed()) return fail(OpenStatus::system_error, st->error);
   return OpenResult{OpenStatus::ok, 0, std::move(w)};
@@ -511,7 +553,7 @@ ConsumeResult ReadinessWrapper::consume() {
     }
   }
   st.fill();
-  st.reap();  // reads of cached pages complete inside the submit: R stays > 0, no eventfd traffic
+  st.launch();  // reads of cached pages complete inside it: R stays > 0, no eventfd traffic
   st.sync_eventfd(old_ready);
   start_reaper_if_needed();
   result.ready = st.order.ready();
@@ -529,13 +571,18 @@ bool ReadinessWrapper::wait_quiescent(std::chrono::milliseconds timeout) const {
   State& st = *state_;
   std::unique_lock lock(st.mu);
   st.catch_up();
-  if (st.in_flight > 0 && !st.reaper_done) {
+  if (!st.queued.empty()) {  // quiescent means every read of the pipeline done
+    const std::size_t before = st.order.ready();
+    st.launch_all();
+    st.sync_eventfd(before);
+  }
+  if (st.submitted > 0 && !st.reaper_done) {
     ++st.quiesce_waiters;
     if (start_reaper_if_needed())
-      st.cv.wait_for(lock, timeout, [&] { return st.in_flight == 0 || st.reaper_done; });
+      st.cv.wait_for(lock, timeout, [&] { return st.submitted == 0 || st.reaper_done; });
     --st.quiesce_waiters;
   }
-  return st.in_flight == 0;
+  return st.submitted == 0;
 }
 
 CloseStatus ReadinessWrapper::close() {
@@ -544,10 +591,11 @@ CloseStatus ReadinessWrapper::close() {
   std::unique_lock lock(st.mu);
   st.catch_up();
   st.closing = true;
+  st.queued.clear();  // never submitted: nothing to cancel or wait for
   bool reaped = true;
   // Nothing in flight and no reaper (a stream read to its end from the page cache):
   // nothing to cancel or wait for.
-  if (st.in_flight > 0 || reaper_.joinable()) {
+  if (st.submitted > 0 || reaper_.joinable()) {
     st.cancel_in_flight();
     if (io_uring_sqe* sqe = st.get_sqe()) {  // wakes the reaper even with nothing in flight
       io_uring_prep_nop(sqe);
@@ -560,7 +608,7 @@ CloseStatus ReadinessWrapper::close() {
       reaped = st.cv.wait_for(lock, st.options.close_timeout, [&] { return st.reaper_done; });
     else
       reaped = false;
-    st.cqes_lost = !reaped && !reaper_.joinable() && st.in_flight > 0;  // nobody will wait for them
+    st.cqes_lost = !reaped && !reaper_.joinable() && st.submitted > 0;  // nobody will wait for them
   }
   final_ = st.snapshot_locked();
   final_.closed = true;

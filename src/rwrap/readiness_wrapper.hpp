@@ -7,6 +7,14 @@
 //   - It keeps up to D reads (the pipeline depth) of `buffer_size` bytes in
 //     flight. A buffer whose read completed stays in the pipeline until it is
 //     consumed, so reads in flight + completed-unconsumed buffers <= D.
+//     "In flight" is begun: submitted to the ring, or queued in the wrapper
+//     until the device needs it. A read of cached pages completes inside the
+//     submit, so reading far ahead would only fill buffers long before the
+//     owner reads them (out of the CPU caches by then). While reads complete
+//     at once and R > 0, the wrapper submits one per consume(); as soon as one
+//     does not complete at once, or R drops to 0, it submits every queued
+//     read (all D go to the device). The testing knobs async_reads and
+//     scramble_seed submit every read at once.
 //   - R is the number of items consume() can hand out right now, in file
 //     order: completed buffers with no unfinished read before them, plus the
 //     final eof/error item once everything before it is ready. A buffer that
@@ -16,7 +24,7 @@
 //   - eventfd() is readable iff R > 0. It is written once when R goes 0 -> >0
 //     and read (reset) by consume() when R drops to 0. Wait on it with epoll
 //     LT or ET, exactly like a socket; with ET, consume until would_block.
-//   - consume() hands out the next item in file order and submits the next
+//   - consume() hands out the next item in file order and begins the next
 //     read so the pipeline stays full until end of file. Data are delivered
 //     with no gap and no duplicate (completions are re-sequenced by offset,
 //     short reads are completed by reading the rest); eof or an error comes
@@ -24,9 +32,8 @@
 //
 // Threads: completions are reaped under one mutex, by whichever thread looks
 // first. consume() reaps itself, before it pops (what completed since the last
-// call) and after it submits (reads of cached pages complete inside the submit),
-// so while the consumer keeps up with a warm cache R never drops to 0 and no
-// other thread or eventfd system call is involved. A reaper thread, started the
+// call) and after it submits, so while the consumer keeps up with a warm cache R
+// never drops to 0 and no other thread or eventfd system call is involved. A reaper thread, started the
 // first time it is needed, waits in io_uring_enter only while someone depends on
 // it: R = 0 with reads in flight (the owner waits for the eventfd), an owner in
 // wait_quiescent(), or close(); otherwise it is parked on a condition variable
@@ -104,7 +111,7 @@ struct ConsumeResult {
 struct Snapshot {
   std::size_t ready = 0;       // R
   std::size_t held = 0;        // completed ahead of an earlier read (not in R)
-  unsigned in_flight = 0;      // reads submitted whose completion has not been reaped yet
+  unsigned in_flight = 0;      // reads begun: queued, or submitted and their completion not reaped yet
   bool eventfd_readable = false;  // poll() with timeout 0, under the lock
   std::uint64_t signals = 0;      // eventfd writes
   std::uint64_t transitions = 0;  // R went 0 -> >0
@@ -144,8 +151,8 @@ class ReadinessWrapper {
   ConsumeResult consume();
   Snapshot snapshot() const;  // after close(): the last state, closed = true
 
-  // Waits until no read is in flight (everything submitted has completed) or
-  // the timeout passes; returns whether it got there. For tests and oracles
+  // Submits the queued reads, then waits until no read is in flight (every read
+  // of the pipeline has completed) or the timeout passes; returns whether it got there. For tests and oracles
   // that want a quiet point to observe.
   bool wait_quiescent(std::chrono::milliseconds timeout) const;
 

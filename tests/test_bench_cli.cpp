@@ -43,3 +43,21 @@ TEST_CASE("bench cli: an unreadable baseline fails before measuring", "[bench]")
   CHECK_THAT(err, Catch::Contains("cannot read"));
   CHECK(out.empty());
 }
+
+TEST_CASE("bench loop cli: --help and misuse", "[bench][loop]") {
+  std::string out, err;
+  CHECK(run({"loop", "--help"}, &out) == 0);
+  CHECK_THAT(out, Catch::Contains("Usage: ringside bench loop") && Catch::Contains("--connections"));
+  CHECK(run({"--help"}, &out) == 0);
+  CHECK_THAT(out, Catch::Contains("ringside bench loop"));
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"loop", "--bogus"}, {"loop", "stray"}, {"loop", "--connections", "0"},
+        {"loop", "--connections", "16,x"}, {"loop", "--cache", "lukewarm"}, {"loop", "--designs", "threads"},
+        {"loop", "--buffer-kib", "6"}, {"loop", "--size-mib", "1", "--buffer-kib", "384"}, {"loop", "--depth", "0"},
+        {"loop", "--rate", "-1"}, {"loop", "--rate", "nan"}, {"loop", "--seconds", "-2"}}) {
+    INFO(args[1]);
+    CHECK(run(args, &out, &err) == 2);
+    CHECK_THAT(err, Catch::Contains("Usage: ringside bench loop"));
+    CHECK(out.empty());
+  }
+}

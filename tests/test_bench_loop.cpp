@@ -1,4 +1,4 @@
-// `ringside bench loop`: option handling, the pieces that need no kernel
+// `ringside bench loop` (its options: test_bench_cli.cpp): the pieces that need no kernel
 // (digest, percentiles, plot), and one quick run on the running kernel whose
 // output is checked for structure and sanity, never for timings.
 #include <catch2/catch.hpp>
@@ -15,42 +15,16 @@
 #include <regex>
 #include <sstream>
 
-#include "bench/bench_cli.hpp"
 #include "bench/loop_file.hpp"
 #include "bench/loop_report.hpp"
 #include "bench/loop_runner.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace ringside::bench;
 
 namespace {
 
-int run(std::vector<std::string> args, std::string* out_text = nullptr, std::string* err_text = nullptr) {
-  std::ostringstream out, err;
-  const int rc = run_cli(args, out, err);
-  if (out_text) *out_text = out.str();
-  if (err_text) *err_text = err.str();
-  return rc;
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "ringside-loop-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ringside::test::TempDir;
 
 LoopRun synthetic_run(const char* cache, int n, const char* design, double p99) {
   LoopRun r;
@@ -77,24 +51,6 @@ LoopRun synthetic_run(const char* cache, int n, const char* design, double p99) 
 }
 
 }  // namespace
-
-TEST_CASE("bench loop cli: --help and misuse", "[bench][loop]") {
-  std::string out, err;
-  CHECK(run({"loop", "--help"}, &out) == 0);
-  CHECK_THAT(out, Catch::Contains("Usage: ringside bench loop") && Catch::Contains("--connections"));
-  CHECK(run({"--help"}, &out) == 0);
-  CHECK_THAT(out, Catch::Contains("ringside bench loop"));
-  for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"loop", "--bogus"}, {"loop", "stray"}, {"loop", "--connections", "0"},
-        {"loop", "--connections", "16,x"}, {"loop", "--cache", "lukewarm"}, {"loop", "--designs", "threads"},
-        {"loop", "--buffer-kib", "6"}, {"loop", "--size-mib", "1", "--buffer-kib", "384"}, {"loop", "--depth", "0"},
-        {"loop", "--rate", "-1"}, {"loop", "--rate", "nan"}, {"loop", "--seconds", "-2"}}) {
-    INFO(args[1]);
-    CHECK(run(args, &out, &err) == 2);
-    CHECK_THAT(err, Catch::Contains("Usage: ringside bench loop"));
-    CHECK(out.empty());
-  }
-}
 
 TEST_CASE("bench loop: the digest does not depend on the order of the buffers", "[bench][loop]") {
   std::vector<std::byte> data(1 << 20);

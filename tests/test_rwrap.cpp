@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "rwrap/readiness_wrapper.hpp"
+#include "support/temp_dir.hpp"
 
 namespace rw = ringside::rwrap;
 using namespace std::chrono_literals;
@@ -44,26 +45,7 @@ class Fd {
   int fd_;
 };
 
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/ringside-rwrap-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ringside::test::TempDir;
 
 std::vector<std::byte> make_content(std::size_t size, std::uint64_t seed) {
   std::vector<std::byte> bytes(size);

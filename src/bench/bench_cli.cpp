@@ -3,11 +3,11 @@
 #include <boost/program_options.hpp>
 
 #include <cmath>
-#include <fstream>
 #include <optional>
 #include <stdexcept>
 
 #include "bench/analysis.hpp"
+#include "bench/cli_util.hpp"
 #include "bench/compare.hpp"
 #include "bench/loop_cli.hpp"
 #include "bench/report_table.hpp"
@@ -53,12 +53,6 @@ void usage(std::ostream& os, const po::options_description& d) {
      << d;
 }
 
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream f(path);
-  f << text;
-  if (!f) throw std::runtime_error("cannot write " + path);
-}
-
 }  // namespace
 
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -66,18 +60,11 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     return run_loop_cli(std::vector<std::string>(args.begin() + 1, args.end()), out, err);
   Options o;
   const po::options_description desc = describe(o);
-  try {
-    po::variables_map vm;
-    const po::positional_options_description no_positionals;  // a stray word is an error
-    po::store(po::command_line_parser(args).options(desc).positional(no_positionals).run(), vm);
-    po::notify(vm);
+  const auto check = [&](const po::variables_map&) {
     if (!std::isfinite(o.threshold_pct) || o.threshold_pct <= 0)
       throw po::error("--threshold must be a positive number of percent");
-  } catch (const po::error& e) {
-    err << "ringside bench: " << e.what() << "\n\n";
-    usage(err, desc);
-    return 2;
-  }
+  };
+  if (!parse_options(args, desc, check, "ringside bench", [&](std::ostream& os) { usage(os, desc); }, err)) return 2;
   if (o.help) {
     usage(out, desc);
     return 0;

@@ -3,9 +3,9 @@
 #include <boost/program_options.hpp>
 
 #include <cmath>
-#include <fstream>
 #include <stdexcept>
 
+#include "bench/cli_util.hpp"
 #include "bench/loop_report.hpp"
 #include "bench/loop_runner.hpp"
 
@@ -61,12 +61,16 @@ void usage(std::ostream& os, const po::options_description& d) {
      << d;
 }
 
-std::vector<std::string> split(const std::string& list) {
-  std::vector<std::string> out;
-  std::size_t from = 0;
-  for (std::size_t comma; (comma = list.find(',', from)) != std::string::npos; from = comma + 1)
-    out.push_back(list.substr(from, comma - from));
-  out.push_back(list.substr(from));
+// The values a comma-separated list of names stands for; po::error for a name not in `known`.
+template <typename T>
+std::vector<T> by_names(const std::string& list, bool (*by_name)(const std::string&, T&), const char* option,
+                        const char* known) {
+  std::vector<T> out;
+  for (const std::string& s : split_list(list)) {
+    T v;
+    if (!by_name(s, v)) throw po::error(std::string(option) + ": '" + s + "' is not " + known);
+    out.push_back(v);
+  }
   return out;
 }
 
@@ -75,7 +79,7 @@ LoopPlan make_plan(const Options& o, const po::variables_map& vm) {
   LoopPlan p = o.quick ? quick_loop_plan() : default_loop_plan();
   if (!o.connections.empty()) {
     p.connections.clear();
-    for (const std::string& s : split(o.connections)) {
+    for (const std::string& s : split_list(o.connections)) {
       std::size_t used = 0;
       int n = 0;
       try {
@@ -86,22 +90,9 @@ LoopPlan make_plan(const Options& o, const po::variables_map& vm) {
       p.connections.push_back(n);
     }
   }
-  if (!o.caches.empty()) {
-    p.caches.clear();
-    for (const std::string& s : split(o.caches)) {
-      Cache c;
-      if (!cache_by_name(s, c)) throw po::error("--cache: '" + s + "' is not warm, direct or dontneed");
-      p.caches.push_back(c);
-    }
-  }
-  if (!o.designs.empty()) {
-    p.designs.clear();
-    for (const std::string& s : split(o.designs)) {
-      LoopDesign d;
-      if (!design_by_name(s, d)) throw po::error("--designs: '" + s + "' is not blocking, wrapper, libuv or helper");
-      p.designs.push_back(d);
-    }
-  }
+  if (!o.caches.empty()) p.caches = by_names(o.caches, cache_by_name, "--cache", "warm, direct or dontneed");
+  if (!o.designs.empty())
+    p.designs = by_names(o.designs, design_by_name, "--designs", "blocking, wrapper, libuv or helper");
   const auto given = [&](const char* name) { return vm.count(name) > 0; };
   if (given("size-mib")) {
     if (o.size_mib < 1 || o.size_mib > (std::uint64_t{1} << 20)) throw po::error("--size-mib: 1..1048576");
@@ -130,29 +121,17 @@ LoopPlan make_plan(const Options& o, const po::variables_map& vm) {
   return p;
 }
 
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream f(path);
-  f << text;
-  if (!f) throw std::runtime_error("cannot write " + path);
-}
-
 }  // namespace
 
 int run_loop_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   Options o;
   const po::options_description desc = describe(o);
   LoopPlan plan;
-  try {
-    po::variables_map vm;
-    const po::positional_options_description no_positionals;  // a stray word is an error
-    po::store(po::command_line_parser(args).options(desc).positional(no_positionals).run(), vm);
-    po::notify(vm);
+  const auto check = [&](const po::variables_map& vm) {
     if (!o.help) plan = make_plan(o, vm);
-  } catch (const po::error& e) {
-    err << "ringside bench loop: " << e.what() << "\n\n";
-    usage(err, desc);
+  };
+  if (!parse_options(args, desc, check, "ringside bench loop", [&](std::ostream& os) { usage(os, desc); }, err))
     return 2;
-  }
   if (o.help) {
     usage(out, desc);
     return 0;

@@ -12,15 +12,6 @@
 namespace ringside::bench {
 namespace {
 
-const char* status_text(Status s) {
-  switch (s) {
-    case Status::ok: return "ok";
-    case Status::skip: return "skip";
-    case Status::error: return "error";
-  }
-  return "?";
-}
-
 std::string cache_label(const std::string& cache) {
   Cache c;
   return cache_by_name(cache, c) ? cache_description(c) : cache;
@@ -57,7 +48,7 @@ void print_header(std::ostream& out, const LoopReport& r) {
 void print_run(std::ostream& out, const LoopRun& r) {
   if (r.status != Status::ok) {
     out << fmt::format("{:<14} {:>4} {:<9} {:>5.2f} {}: {}\n", cache_label(r.cache), r.connections, r.design,
-                       r.load_average, status_text(r.status), r.reason);
+                       r.load_average, status_name(r.status), r.reason);
     return;
   }
   out << fmt::format(
@@ -124,7 +115,7 @@ nlohmann::json loop_report_json(const LoopReport& r) {
     nlohmann::json j = {{"cache", x.cache},
                         {"connections", x.connections},
                         {"design", x.design},
-                        {"status", status_text(x.status)},
+                        {"status", status_name(x.status)},
                         {"reason", x.reason},
                         {"load_average", x.load_average},
                         {"passes", x.passes},

@@ -39,6 +39,7 @@ struct Params {
 };
 
 enum class Status { ok, skip, error };
+inline const char* status_name(Status s) { return s == Status::ok ? "ok" : s == Status::skip ? "skip" : "error"; }
 
 // One workload point: a transport, a design, k connections, batch B.
 struct Point {

@@ -19,7 +19,7 @@ LoopPlan quick_loop_plan() {
   p.file_bytes = std::uint64_t{8} << 20;
   p.idle_ns = 100'000'000;
   p.min_read_ns = 150'000'000;
-  p.max_passes = 50;
+  p.min_samples = 20;
   p.connections = {8};
   return p;
 }
@@ -124,7 +124,8 @@ LoopRun run_one(const LoopPlan& plan, const TestFile& file, Cache cache, int n, 
   sp.depth = plan.depth;
   sp.idle_ns = plan.idle_ns;
   sp.min_read_ns = plan.min_read_ns;
-  sp.max_passes = plan.max_passes;
+  sp.message_bytes = plan.message_bytes;
+  sp.min_samples = plan.min_samples;
   ClientPlan cp;
   cp.rate_per_connection = plan.rate_per_connection;
   cp.message_bytes = plan.message_bytes;

@@ -22,7 +22,7 @@ struct LoopPlan {
   int message_bytes = 64;
   int64_t idle_ns = 300'000'000;
   int64_t min_read_ns = 2'000'000'000;
-  int max_passes = 200;
+  std::uint64_t min_samples = 200;  // round trips at least, idle and during the passes
   std::vector<int> connections = {16, 256};
   std::vector<Cache> caches = {Cache::warm, Cache::direct};
   std::vector<LoopDesign> designs = {LoopDesign::blocking, LoopDesign::wrapper, LoopDesign::libuv,

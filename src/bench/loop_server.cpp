@@ -40,7 +40,20 @@ void PassSchedule::begin_idle() {
 }
 
 int64_t PassSchedule::idle_left_ns() const {
-  return phase_ == Phase::idle ? log_.idle_start_ns + plan_.idle_ns - mono_ns() : 0;
+  if (phase_ != Phase::idle) return 0;
+  const int64_t left = log_.idle_start_ns + plan_.idle_ns - mono_ns();
+  if (left > 0) return left;
+  return idle_done() ? 0 : 10'000'000;  // waiting for echoes: look again every 10 ms
+}
+
+bool PassSchedule::idle_done() const {
+  return phase_ == Phase::idle && mono_ns() >= log_.idle_start_ns + plan_.idle_ns &&
+         (idle_bytes_ >= plan_.min_samples * static_cast<std::uint64_t>(plan_.message_bytes) || overdue());
+}
+
+void PassSchedule::echoed(std::size_t bytes) {
+  if (phase_ == Phase::reading) read_bytes_ += bytes;
+  else if (phase_ == Phase::idle && mono_ns() >= log_.idle_start_ns + plan_.idle_ns / 3) idle_bytes_ += bytes;
 }
 
 bool PassSchedule::overdue() const { return mono_ns() - started_ns_ > plan_.max_run_ns; }
@@ -71,7 +84,8 @@ bool PassSchedule::end_pass(std::uint64_t bytes, std::uint64_t digest) {
           std::to_string(file_.size()) + " bytes" + (digest != file_.digest() ? ", wrong digest" : ""));
     return false;
   }
-  const bool enough = read_ns_ >= plan_.min_read_ns || static_cast<int>(log_.passes.size()) >= plan_.max_passes;
+  const bool enough = read_ns_ >= plan_.min_read_ns &&
+                      read_bytes_ >= plan_.min_samples * static_cast<std::uint64_t>(plan_.message_bytes);
   if (!enough && !overdue()) {
     begin_pass();
     return phase_ == Phase::reading;
@@ -93,13 +107,14 @@ constexpr std::uint64_t kChildTag = ~std::uint64_t{0};
 constexpr std::uint64_t kReaderTag = kChildTag - 1;
 
 // Echoes what one connection has. False when the connection is gone.
-bool echo(int fd, std::vector<char>& buf) {
+bool echo(int fd, std::vector<char>& buf, PassSchedule& schedule) {
   for (;;) {
     const ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) return true;
     if (n <= 0) return false;
     if (!send_all(fd, buf.data(), static_cast<std::size_t>(n), 5'000'000'000)) return false;
+    schedule.echoed(static_cast<std::size_t>(n));
     if (static_cast<std::size_t>(n) < buf.size()) return true;
   }
 }
@@ -129,10 +144,10 @@ class EpollServer {
         const std::uint64_t tag = events[static_cast<std::size_t>(e)].data.u64;
         if (tag == kChildTag) child_gone = true;
         else if (tag == kReaderTag) reader_ready = true;
-        else if (!echo(servers_[tag].get(), inbox_)) remove(servers_[tag].get());
+        else if (!echo(servers_[tag].get(), inbox_, schedule_)) remove(servers_[tag].get());
       }
       if (reader_ready) step();
-      if (schedule_.idle() && schedule_.idle_left_ns() <= 0) start_pass();
+      if (schedule_.idle_done()) start_pass();
       if (schedule_.draining() && reading_) stop_pass();
     }
     if (reading_) stop_pass();
@@ -150,7 +165,7 @@ class EpollServer {
 
   int timeout_ms() const {
     if (reading_ && reader_.wait_fd() < 0) return 0;  // blocking design: read between polls
-    if (schedule_.idle()) return static_cast<int>(std::max<int64_t>(0, schedule_.idle_left_ns() + 999'999) / 1'000'000);
+    if (schedule_.idle()) return static_cast<int>((schedule_.idle_left_ns() + 999'999) / 1'000'000);
     return 1000;  // woken by the reader, a connection or the clients' exit; the deadline is checked each second
   }
 

@@ -30,7 +30,10 @@ struct ServerPlan {
   unsigned depth = 0;              // reads in flight (wrapper, libuv, helper)
   int64_t idle_ns = 0;             // echo only, before the first pass
   int64_t min_read_ns = 0;         // passes go on until this much reading time
-  int max_passes = 0;
+  int message_bytes = 0;           // of one request
+  // ... and until this many requests were echoed in the reference part of the
+  // idle window and during the passes (a loaded machine may starve the clients).
+  std::uint64_t min_samples = 0;
   int64_t max_run_ns = 120'000'000'000;  // the whole run, whatever happens
 };
 
@@ -55,7 +58,10 @@ class PassSchedule {
  public:
   PassSchedule(const ServerPlan& plan, const TestFile& file, int file_fd, ClientProcess& clients, ServerLog& log);
   void begin_idle();
-  int64_t idle_left_ns() const;  // > 0 while the idle window lasts
+  // How long the loop may sleep before the idle window could end; 0 once it may.
+  int64_t idle_left_ns() const;
+  // The idle window is over: its time has passed and enough requests were echoed.
+  bool idle_done() const;
   bool idle() const { return phase_ == Phase::idle; }
   bool draining() const { return phase_ == Phase::draining; }
   bool overdue() const;   // the run passed max_run_ns: abort()
@@ -67,6 +73,8 @@ class PassSchedule {
   bool end_pass(std::uint64_t bytes, std::uint64_t digest);
   // The run failed: stop the clients and drain.
   void abort(const std::string& why);
+  // The loop echoed `bytes` of requests.
+  void echoed(std::size_t bytes);
 
  private:
   enum class Phase { idle, reading, draining };
@@ -78,6 +86,7 @@ class PassSchedule {
   Phase phase_ = Phase::idle;
   int64_t started_ns_ = 0;
   int64_t read_ns_ = 0;
+  std::uint64_t idle_bytes_ = 0, read_bytes_ = 0;  // echoed in the reference idle window, in passes
   Usage pass_start_;
 };
 

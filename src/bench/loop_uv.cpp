@@ -119,6 +119,7 @@ void on_echo(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
     if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(stream))) uv_close(reinterpret_cast<uv_handle_t*>(stream), nullptr);
     return;
   }
+  server_of(reinterpret_cast<uv_handle_t*>(stream)).schedule.echoed(static_cast<std::size_t>(nread));
   uv_buf_t b = uv_buf_init(buf->base, static_cast<unsigned>(nread));
   const int done = nread == 0 ? 0 : uv_try_write(stream, &b, 1);
   if (done == nread) return;
@@ -142,6 +143,10 @@ void close_all(UvServer& s) {
 
 void on_idle_end(uv_timer_t* t) {
   UvServer& s = server_of(reinterpret_cast<uv_handle_t*>(t));
+  if (!s.schedule.idle_done()) {  // not enough echoes yet: look again
+    uv_timer_start(t, on_idle_end, static_cast<std::uint64_t>(s.schedule.idle_left_ns() / 1'000'000 + 1), 0);
+    return;
+  }
   s.schedule.begin_pass();
   if (!s.schedule.draining()) start_reads(s);
 }

@@ -191,6 +191,13 @@ class HelperReader final : public FileReader {
 
 }  // namespace
 
+std::string wrapper_unavailable(int fd) {
+  rwrap::Options o;
+  o.length = 0;  // nothing to read: only the ring
+  const rwrap::OpenResult r = rwrap::ReadinessWrapper::open(fd, o);
+  return r.status == rwrap::OpenStatus::uring_unavailable ? errno_text("io_uring unavailable", r.error) : "";
+}
+
 std::unique_ptr<FileReader> make_reader(LoopDesign design, const ServerPlan& plan) {
   switch (design) {
     case LoopDesign::blocking: return std::make_unique<BlockingReader>(plan);

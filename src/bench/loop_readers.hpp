@@ -37,4 +37,7 @@ class FileReader {
 // `design` is blocking, wrapper or helper (libuv has its own loop).
 std::unique_ptr<FileReader> make_reader(LoopDesign design, const ServerPlan& plan);
 
+// Why the wrapper design cannot run here (io_uring refused: a skip), or "".
+std::string wrapper_unavailable(int fd);
+
 }  // namespace ringside::bench

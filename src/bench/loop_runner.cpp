@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "bench/echo_peer.hpp"
+#include "bench/loop_readers.hpp"
 
 namespace ringside::bench {
 
@@ -117,6 +118,8 @@ LoopRun run_one(const LoopPlan& plan, const TestFile& file, Cache cache, int n, 
   if (!fd) return fail(Status::error, errno_text("open the test file", errno));
   if (cache == Cache::warm && !file.read_through(fd.get()))
     return fail(Status::error, errno_text("read the test file into the page cache", errno));
+  if (design == LoopDesign::wrapper)
+    if (std::string why = wrapper_unavailable(fd.get()); !why.empty()) return fail(Status::skip, why);
 
   ServerPlan sp;
   sp.cache = cache;

@@ -165,6 +165,8 @@ struct ReadinessWrapper::State {
   std::vector<unsigned> free_slots;
   std::optional<unsigned> lent;
   std::deque<InOrderDelivery::Read> queued;  // chunks begun whose reads wait for launch(), in file order
+  std::vector<unsigned> batch;               // launch_all()'s scratch: the slots it started
+  bool device_mode = false;                  // the last reads launched did not all complete at once
   unsigned submitted = 0;  // reads submitted whose completion has not been reaped (slots reading)
   unsigned holding = 0;    // slots completed, waiting to be consumed
   unsigned prepared = 0;   // SQEs prepared since the last submit
@@ -247,29 +249,39 @@ struct ReadinessWrapper::State {
   // Submits the queued reads as the device needs them, then reaps what completed
   // inside the submit. A read of cached pages completes inside io_uring_enter:
   // submitting such reads far ahead only fills buffers long before the owner
-  // reads them (by then out of the CPU caches) and gains nothing. So, unless a
-  // testing knob asks for every read at once, one read at a time while each
-  // completes at once and R > 0; the whole queue as soon as one does not (the
-  // device is involved: keep it busy) or R is 0 (the owner is about to wait).
+  // reads them (by then out of the CPU caches) and gains nothing. So while reads
+  // complete at once and R > 0: one read per call. Once one has to wait (device
+  // mode), the whole queue goes, and from then on the queue goes in batches of
+  // depth / 4 (the device keeps at least 3/4 of the pipeline, and one
+  // io_uring_enter issues a batch for about the price of two reads), or at once
+  // when R is 0 (the owner is about to wait). The testing knobs submit every
+  // read at once.
   void launch() {
     if (queued.empty()) return;  // (remainders of short reads were submitted when they were reaped)
-    if (!options.async_reads && !options.scramble_seed) {
+    if (options.async_reads || options.scramble_seed) return launch_all();
+    if (!device_mode) {
       const unsigned slot = start(queued.front());
       queued.pop_front();
       submit();
       reap();
       if (slots[slot].state != SlotState::reading && order.ready() > 0) return;
+      return launch_all();
     }
-    launch_all();
+    if (queued.size() >= std::max(1u, options.depth / 4) || order.ready() == 0) launch_all();
   }
 
+  // Submits every queued read; device mode holds when one of them did not complete at once.
   void launch_all() {
     if (queued.empty()) return;
     if (options.scramble_seed) std::shuffle(queued.begin(), queued.end(), rng);
-    for (const InOrderDelivery::Read& read : queued) start(read);
+    std::vector<unsigned>& started = batch;
+    started.clear();
+    for (const InOrderDelivery::Read& read : queued) started.push_back(start(read));
     queued.clear();
     submit();
     reap();
+    device_mode = std::any_of(started.begin(), started.end(),
+                              [&](unsigned slot) { return slots[slot].state == SlotState::reading; });
   }
 
   // Prepares `read` into a free buffer (there is always one: in flight + holding

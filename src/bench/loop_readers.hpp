@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/loop_design.hpp"
 #include "bench/loop_file.hpp"
-#include "bench/loop_server.hpp"
 
 namespace ringside::bench {
 

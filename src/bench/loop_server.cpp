@@ -9,25 +9,6 @@
 
 namespace ringside::bench {
 
-const char* design_name(LoopDesign d) {
-  switch (d) {
-    case LoopDesign::blocking: return "blocking";
-    case LoopDesign::wrapper: return "wrapper";
-    case LoopDesign::libuv: return "libuv";
-    case LoopDesign::helper: return "helper";
-  }
-  return "?";
-}
-
-bool design_by_name(const std::string& name, LoopDesign& out) {
-  for (LoopDesign d : {LoopDesign::blocking, LoopDesign::wrapper, LoopDesign::libuv, LoopDesign::helper})
-    if (name == design_name(d)) {
-      out = d;
-      return true;
-    }
-  return false;
-}
-
 PassSchedule::PassSchedule(const ServerPlan& plan, const TestFile& file, int file_fd, ClientProcess& clients,
                            ServerLog& log)
     : plan_(plan), file_(file), file_fd_(file_fd), clients_(clients), log_(log) {}

@@ -260,8 +260,9 @@ struct ReadinessWrapper::State {
     if (queued.empty()) return;  // (remainders of short reads were submitted when they were reaped)
     if (options.async_reads || options.scramble_seed) return launch_all();
     if (!device_mode) {
-      const unsigned slot = start(queued.front());
+      const InOrderDelivery::Read read = queued.front();
       queued.pop_front();
+      const unsigned slot = start(read);
       submit();
       reap();
       if (slots[slot].state != SlotState::reading && order.ready() > 0) return;
@@ -274,10 +275,15 @@ struct ReadinessWrapper::State {
   void launch_all() {
     if (queued.empty()) return;
     if (options.scramble_seed) std::shuffle(queued.begin(), queued.end(), rng);
+    std::deque<InOrderDelivery::Read> reads;
+    reads.swap(queued);  // a failure inside start() prunes `queued`
     std::vector<unsigned>& started = batch;
     started.clear();
-    for (const InOrderDelivery::Read& read : queued) started.push_back(start(read));
-    queued.clear();
+    for (const InOrderDelivery::Read& read : reads) {
+      const auto terminal = order.terminal_chunk();
+      if (terminal && read.chunk >= *terminal) continue;  // dropped by a failure of the loop so far
+      started.push_back(start(read));
+    }
     submit();
     reap();
     device_mode = std::any_of(started.begin(), started.end(),

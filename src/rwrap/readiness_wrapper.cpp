@@ -255,10 +255,10 @@ struct ReadinessWrapper::State {
   // depth / 4 (the device keeps at least 3/4 of the pipeline, and one
   // io_uring_enter issues a batch for about the price of two reads), or at once
   // when R is 0 (the owner is about to wait). The testing knobs submit every
-  // read at once.
+  // read at once and do not reap what completed inside the submit.
   void launch() {
     if (queued.empty()) return;  // (remainders of short reads were submitted when they were reaped)
-    if (options.async_reads || options.scramble_seed) return launch_all();
+    if (testing_knobs()) return launch_all();
     if (!device_mode) {
       const InOrderDelivery::Read read = queued.front();
       queued.pop_front();
@@ -285,10 +285,13 @@ struct ReadinessWrapper::State {
       started.push_back(start(read));
     }
     submit();
+    if (testing_knobs()) return;  // their completions come as from a device: to the next consume() or the reaper
     reap();
     device_mode = std::any_of(started.begin(), started.end(),
                               [&](unsigned slot) { return slots[slot].state == SlotState::reading; });
   }
+
+  bool testing_knobs() const { return options.async_reads || options.scramble_seed; }
 
   // Prepares `read` into a free buffer (there is always one: in flight + holding
   // <= depth, plus the one lent out, of depth + 1); returns the buffer's slot.

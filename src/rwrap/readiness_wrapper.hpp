@@ -14,7 +14,8 @@
 //     at once and R > 0, the wrapper submits one per consume(); as soon as one
 //     does not complete at once, or R drops to 0, it submits every queued
 //     read (all D go to the device). The testing knobs async_reads and
-//     scramble_seed submit every read at once.
+//     scramble_seed submit every read at once, and consume() leaves what
+//     completed inside its submit to the next call or the reaper.
 //   - R is the number of items consume() can hand out right now, in file
 //     order: completed buffers with no unfinished read before them, plus the
 //     final eof/error item once everything before it is ready. A buffer that

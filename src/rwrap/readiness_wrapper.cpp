@@ -154,6 +154,9 @@ struct ReadinessWrapper::State {
   bool cancel_supported = false;  // IORING_OP_ASYNC_CANCEL in the probe
   bool cancel_any = false;        // ... and it accepts ANY | ALL
   bool registered = false;        // the buffers are registered with the ring: READ_FIXED
+  bool fixed_file = false;        // file_fd is the ring's registered file 0: no fd lookup per read
+  bool direct = false;            // file_fd is O_DIRECT
+  bool nowait_reads = true;       // preadv2(RWF_NOWAIT) works on file_fd
 
   // --- everything below changes only under mu ---
   mutable std::mutex mu;
@@ -218,11 +221,12 @@ struct ReadinessWrapper::State {
       fail(EBUSY);
       return;
     }
+    const int fd = fixed_file ? 0 : file_fd;
     if (registered)
-      io_uring_prep_read_fixed(sqe, file_fd, buffer(slot) + read.into, read.length, read.offset, static_cast<int>(slot));
+      io_uring_prep_read_fixed(sqe, fd, buffer(slot) + read.into, read.length, read.offset, static_cast<int>(slot));
     else
-      io_uring_prep_read(sqe, file_fd, buffer(slot) + read.into, read.length, read.offset);
-    if (async) io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
+      io_uring_prep_read(sqe, fd, buffer(slot) + read.into, read.length, read.offset);
+    io_uring_sqe_set_flags(sqe, (async ? IOSQE_ASYNC : 0) | (fixed_file ? IOSQE_FIXED_FILE : 0));
     io_uring_sqe_set_data64(sqe, slot);
     slots[slot] = Slot{SlotState::reading, read.chunk};
     ++prepared;
@@ -250,8 +254,8 @@ struct ReadinessWrapper::State {
   // inside the submit. A read of cached pages completes inside io_uring_enter:
   // submitting such reads far ahead only fills buffers long before the owner
   // reads them (by then out of the CPU caches) and gains nothing. So while reads
-  // complete at once and R > 0: one read per call. Once one has to wait (device
-  // mode), the whole queue goes, and from then on the queue goes in batches of
+  // complete at once and R > 0: one read per call, first tried with
+  // read_cached(). Once one has to wait (device mode), the whole queue goes, and from then on the queue goes in batches of
   // depth / 4 (the device keeps at least 3/4 of the pipeline, and one
   // io_uring_enter issues a batch for about the price of two reads), or at once
   // when R is 0 (the owner is about to wait). The testing knobs submit every
@@ -262,9 +266,12 @@ struct ReadinessWrapper::State {
     if (!device_mode) {
       const InOrderDelivery::Read read = queued.front();
       queued.pop_front();
-      const unsigned slot = start(read);
-      submit();
-      reap();
+      const unsigned slot = take_slot(read);
+      if (!read_cached(slot, read)) {  // not all in the page cache: through the ring
+        prep_read(slot, read, false);
+        submit();
+        reap();
+      }
       if (slots[slot].state != SlotState::reading && order.ready() > 0) return;
       return launch_all();
     }
@@ -293,14 +300,42 @@ struct ReadinessWrapper::State {
 
   bool testing_knobs() const { return options.async_reads || options.scramble_seed; }
 
-  // Prepares `read` into a free buffer (there is always one: in flight + holding
-  // <= depth, plus the one lent out, of depth + 1); returns the buffer's slot.
+  // Prepares `read` into a free buffer; returns the buffer's slot.
   unsigned start(const InOrderDelivery::Read& read) {
+    const unsigned slot = take_slot(read);
+    prep_read(slot, read, async_flag());
+    return slot;
+  }
+
+  // A free buffer for `read` (there is always one: in flight + holding <= depth,
+  // plus the one lent out, of depth + 1).
+  unsigned take_slot(const InOrderDelivery::Read& read) {
     const unsigned slot = free_slots.back();
     free_slots.pop_back();
     order.set_tag(read.chunk, slot);
-    prep_read(slot, read, async_flag());
     return slot;
+  }
+
+  // Reads the chunk at once with preadv2(RWF_NOWAIT) if the page cache holds all
+  // of it: what io_uring would do inside the submit, without its cost per
+  // request. False (nothing done) when that would block (EAGAIN), on an
+  // O_DIRECT fd, or when the kernel or filesystem does not support it.
+  bool read_cached(unsigned slot, const InOrderDelivery::Read& read) {
+    if (direct || !nowait_reads) return false;
+    const iovec iov{buffer(slot) + read.into, read.length};
+    ssize_t n;
+    do n = ::preadv2(file_fd, &iov, 1, static_cast<off_t>(read.offset), RWF_NOWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && errno == EAGAIN) return false;
+    if (n < 0 && (errno == EOPNOTSUPP || errno == EINVAL)) {
+      nowait_reads = false;
+      return false;
+    }
+    slots[slot] = Slot{SlotState::reading, read.chunk};
+    ++submitted;
+    handle_cqe(slot, n < 0 ? -errno : static_cast<int>(n));  // as if its CQE had arrived
+    submit();  // the rest of a short read, if any, goes through the ring
+    return true;
   }
 
   void free_slot(unsigned slot) {
@@ -505,6 +540,7 @@ OpenResult ReadinessWrapper::open(int fd, const Options& options) {
     return fail(OpenStatus::invalid_argument, EINVAL);
 
   auto st = std::make_shared<State>(fd, o, end, direct ? kDirectAlign : 1);
+  st->direct = direct;
   if (const int ret = st->ring.init(o.ring_entries != 0 ? o.ring_entries : o.depth + 1); ret < 0) {
     // io_uring disabled (sysctl kernel.io_uring_disabled, seccomp, old kernel): a SKIP, not an error.
     const bool unavailable = ret == -ENOSYS || ret == -EPERM || ret == -EACCES;
@@ -525,6 +561,7 @@ OpenResult ReadinessWrapper::open(int fd, const Options& options) {
   for (unsigned i = slots; i-- > 0;) st->free_slots.push_back(i);
   // Buffered reads copy from the page cache either way: registering would only add to open().
   if (direct) st->registered = register_buffers(st->ring.get(), st->buffer(0), slots, o.buffer_size);
+  st->fixed_file = io_uring_register_files(st->ring.get(), &fd, 1) == 0;  // optional, like the buffers
 
   std::unique_ptr<ReadinessWrapper> w(new ReadinessWrapper(st));
   std::lock_guard lock(st->mu);

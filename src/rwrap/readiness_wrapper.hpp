@@ -8,12 +8,14 @@
 //     flight. A buffer whose read completed stays in the pipeline until it is
 //     consumed, so reads in flight + completed-unconsumed buffers <= D.
 //     "In flight" is begun: submitted to the ring, or queued in the wrapper
-//     until the device needs it. A read of cached pages completes inside the
-//     submit, so reading far ahead would only fill buffers long before the
-//     owner reads them (out of the CPU caches by then). While reads complete
-//     at once and R > 0, the wrapper submits one per consume(); as soon as one
-//     does not complete at once, or R drops to 0, it submits every queued
-//     read (all D go to the device). The testing knobs async_reads and
+//     until the device needs it. A read of cached pages completes at once, so
+//     reading far ahead would only fill buffers long before the owner reads
+//     them (out of the CPU caches by then). While reads complete at once and
+//     R > 0, the wrapper starts one per consume(), with preadv2(RWF_NOWAIT)
+//     on the calling thread (what io_uring does inside the submit for cached
+//     pages, without its cost per request; O_DIRECT fds always use the ring);
+//     as soon as one would block, or R drops to 0, it submits every queued
+//     read to the ring (all D go to the device), then batches of D/4. The testing knobs async_reads and
 //     scramble_seed submit every read at once, and consume() leaves what
 //     completed inside its submit to the next call or the reaper.
 //   - R is the number of items consume() can hand out right now, in file

@@ -82,17 +82,25 @@ std::size_t count_entries(const char* dir) {
 
 // Threads of this process, not counting io_uring's kernel workers (iou-wrk-*,
 // iou-sqp-*), which belong to the task rather than to a ring and linger idle.
+// They are told apart by PF_IO_WORKER in /proc/.../stat, not by their name: a
+// worker that has not run yet still has the name of the thread that made it.
 std::size_t count_user_threads() {
+  constexpr unsigned long kPfIoWorker = 0x10;  // include/linux/sched.h
   DIR* d = ::opendir("/proc/self/task");
   REQUIRE(d != nullptr);
   std::size_t n = 0;
   while (const dirent* e = ::readdir(d)) {
     if (e->d_name[0] == '.') continue;
-    char comm[64] = {};
-    const std::string path = std::string("/proc/self/task/") + e->d_name + "/comm";
+    char stat[512] = {};
+    const std::string path = std::string("/proc/self/task/") + e->d_name + "/stat";
     Fd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (f.get() >= 0 && ::read(f.get(), comm, sizeof comm - 1) > 0 && std::strncmp(comm, "iou-", 4) == 0) continue;
-    ++n;
+    if (f.get() < 0 || ::read(f.get(), stat, sizeof stat - 1) <= 0) continue;  // the thread is gone
+    // pid (comm) state ppid pgrp session tty_nr tpgid flags ...: flags is the 7th field after the comm.
+    const char* p = std::strrchr(stat, ')');
+    REQUIRE(p != nullptr);
+    unsigned long flags = 0;
+    REQUIRE(std::sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) == 1);
+    if ((flags & kPfIoWorker) == 0) ++n;
   }
   ::closedir(d);
   return n;

@@ -118,7 +118,7 @@ void FdModel::wrote(DescId d, uint64_t n, bool later) {
     // eventfd_write wakes readers on every write; the contract promises an edge only
     // when the counter leaves zero.
     if (was_zero) wake(d, ev::In, lvl, RuleId::EtEdge);
-    else wake(d, ev::In, profile_ == Profile::Linux ? lvl : Level::Maybe, RuleId::EtRefire);
+    else wake(d, ev::In, linux_rules() ? lvl : Level::Maybe, RuleId::EtRefire);
     return;
   }
   if (s.kind == ResKind::File) {
@@ -138,7 +138,7 @@ void FdModel::wrote(DescId d, uint64_t n, bool later) {
   // too, and reports its mask); pipe_write with IN only.
   uint32_t key = c.pipe ? ev::In : ev::In | ev::Pri;
   if (was_empty) wake(c.reader, key, lvl, RuleId::EtEdge);
-  else wake(c.reader, key, profile_ == Profile::Linux ? lvl : Level::Maybe, RuleId::EtRefire);
+  else wake(c.reader, key, linux_rules() ? lvl : Level::Maybe, RuleId::EtRefire);
 }
 
 uint64_t FdModel::pipe_fit(ChanId c, uint64_t n, bool apply) {
@@ -291,7 +291,7 @@ void FdModel::release(DescId d) {
         p.snd_shut = strongest(p.snd_shut, now());
         if (unread || maybe_unread) {
           p.err = ECONNRESET;
-          p.err_level = strongest(p.err_level, profile_ == Profile::Linux && unread ? now() : Level::Maybe);
+          p.err_level = strongest(p.err_level, linux_rules() && unread ? now() : Level::Maybe);
         }
         wake(s.peer, 0, now(), RuleId::PollRdhup);
       } else if (unread) {

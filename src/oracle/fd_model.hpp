@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "oracle/file_content.hpp"
+#include "oracle/ledger.hpp"
 #include "oracle/readiness.hpp"
 #include "oracle/wrapper_model.hpp"
 #include "program/program.hpp"
@@ -138,12 +139,17 @@ struct Wake {
   uint32_t key;  // poll bits passed to the wakeup; 0 wakes every waiter
   Level level;   // Yes: happened; Soon: will happen; Maybe: may have happened
   RuleId rule;   // the rule that promises this wakeup
+  TolId tol = kNoTol;  // a wakeup only a tolerance allows (never promised)
 };
 
 class FdModel {
  public:
-  explicit FdModel(Profile p) : profile_(p) {}
+  explicit FdModel(Ledger& ledger) : ledger_(ledger), profile_(ledger.policy().profile()) {}
   Profile profile() const { return profile_; }
+  // Are rules about de-facto Linux behaviour checked (strict, linux)?
+  bool linux_rules() const { return checks_linux_rules(profile_); }
+  Ledger& ledger() { return ledger_; }
+  const Ledger& ledger() const { return ledger_; }
 
   // Descriptions and fds.
   DescId create(ResKind kind, uint32_t origin, bool nonblock);
@@ -220,7 +226,7 @@ class FdModel {
  private:
   void release(DescId d);
   // A condition only the `linux` profile promises: under `contract` it may or may not hold.
-  Level de_facto(Level l) const { return profile_ == Profile::Linux || l == Level::No ? l : Level::Flaky; }
+  Level de_facto(Level l) const { return linux_rules() || l == Level::No ? l : Level::Flaky; }
   void wake(DescId d, uint32_t key, Level level, RuleId rule) {
     if (d != kNone && descs_[d].refs > 0 && level != Level::No) wakes_.push_back({d, key, level, rule});
   }
@@ -235,6 +241,7 @@ class FdModel {
     int num = -1;
     DescId desc = kNone;
   };
+  Ledger& ledger_;
   Profile profile_;
   bool later_ = false;
   // Deques: references stay valid while descriptions and channels are added.

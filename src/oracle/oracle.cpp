@@ -8,22 +8,29 @@
 
 namespace ringside {
 
-Oracle::Oracle(const Program& program, Profile profile, KernelFacts facts)
-    : impl_(std::make_unique<Impl>(program, profile)) {
+Oracle::Oracle(const Program& program, TolerancePolicy policy, KernelFacts facts)
+    : impl_(std::make_unique<Impl>(program, std::move(policy))) {
   impl_->facts = facts;
 }
 Oracle::~Oracle() = default;
 
 Check Oracle::observe(size_t i, const Observation& obs) {
-  const Step& s = impl_->step(i);
-  Check c;
   if (!inputs_exist(i))
     return impl_->violation(i, RuleId::Errno, "a step on resources that exist",
                             "a resource whose creating step failed", "the program cannot go on from here");
+  impl_->ledger.begin_step();
+  Check c = impl_->observe(i, obs);
+  impl_->ledger.end_step();
+  return c;
+}
+
+Check Oracle::Impl::observe(size_t i, const Observation& obs) {
+  const Step& s = step(i);
+  Check c;
   if (s.later) {
     // The helper thread runs it some time before the next join: predict now (the state
     // it starts from is this one), apply its effects as "soon", check the result at join.
-    Impl& m = *impl_;
+    Impl& m = *this;
     Desc& d = m.d_of(s.ins[0]);
     RetSet expect = RetSet::of({0});
     RuleId rule = RuleId::Errno;
@@ -65,10 +72,10 @@ Check Oracle::observe(size_t i, const Observation& obs) {
     c = m.dispatch(i, s, assumed);
     m.fds.set_later(false);
   } else {
-    c = impl_->dispatch(i, s, obs);
+    c = dispatch(i, s, obs);
   }
-  impl_->uring_before_absorb();
-  impl_->epoll.absorb_wakes();
+  uring_before_absorb();
+  epoll.absorb_wakes();
   return c;
 }
 
@@ -76,8 +83,15 @@ Check Oracle::finish(const Observation& final_join) {
   Check c = impl_->join(impl_->prog.steps.size(), final_join);
   impl_->uring_before_absorb();
   impl_->epoll.absorb_wakes();
-  return c;
+  if (c || !impl_->ledger.noted()) return c;
+  Violation v = *impl_->ledger.noted();
+  v.needs = impl_->ledger.noted_tolerances();
+  return v;
 }
+
+std::map<TolId, uint64_t> Oracle::tolerances_used() const { return impl_->ledger.used(); }
+std::vector<Span> Oracle::unjudged() const { return impl_->ledger.spans(); }
+uint32_t Oracle::steps_judged() const { return impl_->ledger.steps_judged(); }
 
 Check Oracle::Impl::join(size_t i, const Observation& obs) {
   for (const HelperResult& h : obs.helpers) {

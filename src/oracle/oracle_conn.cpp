@@ -187,7 +187,7 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
       // socket to SS_CONNECTED and returns 0; later calls fail with EISCONN.
       RetSet allowed = RetSet::err(EISCONN);
       if (!c.connect_returned) {
-        if (linux_profile()) allowed = RetSet::of({0});
+        if (linux_rules()) allowed = RetSet::of({0});
         else allowed.add(0);
       }
       if (possible(c.reset) || possible(c.err_level)) allowed.add_err(ECONNRESET).add_err(EPIPE);
@@ -210,7 +210,7 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
       } else if (c.err_level == Level::No) {
         rule = RuleId::ConnectAborted;
         allowed = RetSet::err(ECONNABORTED);
-        if (!linux_profile()) allowed.add(-4095, -1);
+        if (!linux_rules()) allowed.add(-4095, -1);
       } else {
         allowed = RetSet::of({-EALREADY, -ECONNREFUSED});
         // Maybe: an io_uring request in flight may have read the error already.

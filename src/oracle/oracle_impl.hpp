@@ -17,10 +17,12 @@ using model::kNone;
 using model::Sock;
 
 struct Oracle::Impl {
-  Impl(const Program& p, Profile prof) : prog(p), profile(prof), fds(prof), epoll(fds) {}
+  Impl(const Program& p, TolerancePolicy policy)
+      : prog(p), profile(policy.profile()), ledger(std::move(policy)), fds(ledger), epoll(fds) {}
 
   const Program& prog;
   Profile profile;
+  Ledger ledger;
   model::FdModel fds;
   model::EpollModel epoll;
   model::UringModel uring;
@@ -32,27 +34,51 @@ struct Oracle::Impl {
   std::map<uint32_t, RetSet> later_expect;
   std::map<uint32_t, RuleId> later_rule;
 
-  bool linux_profile() const { return profile == Profile::Linux; }
+  // Are rules about de-facto Linux behaviour checked (strict, linux)?
+  bool linux_rules() const { return checks_linux_rules(profile); }
   KernelFacts facts;
   const Step& step(size_t i) const { return prog.steps[i]; }
   Desc& d_of(ResId r) { return fds.desc(fds.desc_of(r)); }
   DescId id_of(ResId r) const { return fds.desc_of(r); }
 
-  // Check `got` (the part of the observation `what` names) against `allowed`.
+  // Check `got` (the part of the observation `what` names) against `allowed`: what the
+  // rule predicts, or what a tolerance of the profile admits (counted in the ledger).
   Check expect(size_t i, RuleId rule, const RetSet& allowed, int64_t got, std::string detail = {},
                Judged what = Judged::Ret, uint64_t ref = 0) {
     fds.exercise(rule);
-    if (allowed.contains(got)) return std::nullopt;
+    if (allowed.contains_untolerated(got)) return std::nullopt;
     Violation v{rule, i, allowed.text(), result_text(got), std::move(detail)};
     v.allowed.what = what;
-    v.allowed.ranges = allowed.ranges();
+    v.allowed.ranges = allowed.ranges(&ledger.policy());
     v.allowed.ref = ref;
+    if (ledger.admit_any(allowed.tolerances_for(got), v)) return std::nullopt;
+    return v;
+  }
+  // An observation only tolerance t explains: admitted (counted) if the profile has it,
+  // else the violation `v`, naming t as what would admit it.
+  Check tolerate(TolId t, Violation v) {
+    if (ledger.admit(t, v)) return std::nullopt;
+    v.needs = {t};
+    return v;
+  }
+  // A mask judged against a ReadySet (whose tolerated conditions need their tolerance).
+  // `v` is the violation if it is not allowed.
+  Check expect_mask(const ReadySet& rs, uint32_t observed, uint32_t filter, Violation v) {
+    MaskJudgement j = rs.judge(observed, filter);
+    if (j.ok && j.tols.empty()) return std::nullopt;
+    if (j.ok) {
+      bool all = true;
+      for (TolId t : j.tols) all = ledger.admit(t, v) && all;
+      if (all) return std::nullopt;
+      v.needs = j.tols;
+    }
     return v;
   }
   Check violation(size_t i, RuleId rule, std::string expected, std::string observed, std::string detail = {}) const {
     return Violation{rule, i, std::move(expected), std::move(observed), std::move(detail)};
   }
 
+  Check observe(size_t i, const Observation& obs);
   Check dispatch(size_t i, const Step& s, const Observation& obs);
   Check join(size_t i, const Observation& obs);
 

@@ -703,7 +703,7 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
     if (k.pending() || (k.silent && !k.failed) || (multi(k) ? cancelled_count(k) != 0 : (k.res == 0 || k.res == -EALREADY)))
       cancel_possible = true;
     // Linux: a request in io-wq may end cancelled uncounted (see uring_cancel_counts).
-    if (linux_profile() && multi(k) && maybe_in_iowq(r)) cancel_possible = true;
+    if (linux_rules() && multi(k) && maybe_in_iowq(r)) cancel_possible = true;
     if (!k.pending() && !multi(k) && k.res == -ENOENT) cancel_denied = true;
     if (!k.pending() && k.op == Op::UringTimeoutRemove && (k.res == -EBUSY || k.res == -EALREADY || k.res == -ENOENT)) {
       cancel_denied = true;
@@ -720,7 +720,7 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
     allowed = RetSet::err(EINVAL);
     detail = r.op == Op::UringPoll ? "a multishot POLL_ADD with CQE_SKIP_SUCCESS is refused"
                                    : "a LINK_TIMEOUT needs a request with IOSQE_IO_LINK just before it";
-  } else if (r.chain_failed_at_init && linux_profile()) {
+  } else if (r.chain_failed_at_init && linux_rules()) {
     broken = true;
     rule = RuleId::UringLinkCancelRest;
     allowed = RetSet::err(ECANCELED);
@@ -772,7 +772,7 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
           } else {
             rule = RuleId::UringCancelConsistent;
             allowed = matching ? RetSet::of({0, -ENOENT, -EALREADY}) : RetSet::err(ENOENT);
-            if (linux_profile() && may_run_in_iowq(r)) allowed.add_err(EALREADY);
+            if (linux_rules() && may_run_in_iowq(r)) allowed.add_err(EALREADY);
           }
           break;
         }
@@ -1011,7 +1011,7 @@ Check Oracle::Impl::uring_cqe(size_t i, Req& r, const Completion& c, std::string
       Req& t = uring.reqs[l.target];
       fds.exercise(RuleId::UringLinkTimeoutOneOf);
       // Linux answers -ENOENT for a request it interrupted in io-wq (IOSQE_ASYNC).
-      const bool iowq_enoent = linux_profile() && (t.flags & sqe::Async) && l.res == -ENOENT;
+      const bool iowq_enoent = linux_rules() && (t.flags & sqe::Async) && l.res == -ENOENT;
       // A chain refused at submission fails every member, the timeout and its request both.
       const bool refused_chain = t.chain_failed_at_init || l.chain_failed_at_init;
       if (!t.pending() && !l.pending() && t.cancelled && (l.res == -ECANCELED || l.res == -ENOENT) && !iowq_enoent &&
@@ -1202,7 +1202,7 @@ Check Oracle::Impl::uring_cancel_counts(size_t i) {
       if (!finds(c, o) || !(o.state == ReqState::InFlight || o.done_tick > c.submit_tick)) continue;
       if (o.pending()) settled = false;
       // Linux counts a request found running in io-wq even if it then completes.
-      const bool in_iowq = linux_profile() && maybe_in_iowq(o);
+      const bool in_iowq = linux_rules() && maybe_in_iowq(o);
       if (!o.cancelled && in_iowq) ++hi;
       if (!o.cancelled) continue;
       ++hi;
@@ -1234,7 +1234,7 @@ Check Oracle::Impl::uring_cancel_counts(size_t i) {
 // pass of __io_async_cancel no longer sees it as counted (measured on 6.18: 2 of 1000
 // runs of tests/oracle_traces/pass.cancel_any_counts_itself.trace).
 bool Oracle::Impl::may_count_itself(const Req& c) const {
-  if (!linux_profile() || !counts(c) || !may_run_in_iowq(c)) return false;
+  if (!linux_rules() || !counts(c) || !may_run_in_iowq(c)) return false;
   return std::any_of(uring.reqs.begin(), uring.reqs.end(), [&](const Req& k) { return held_cancel_findable(k, c); });
 }
 

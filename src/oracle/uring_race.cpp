@@ -189,7 +189,7 @@ Check Oracle::Impl::race(size_t i, const Step& s, const Observation& obs) {
         // IOSQE_ASYNC still queued to io-wq is not found (-ENOENT) yet stays pending; the
         // contract says -ENOENT means it was not pending.
         const bool missed = cleanup && cleanup->res > 0;
-        const bool iowq_ok = linux_profile() && uring::KnobCell::decode(tr.knobs).async;
+        const bool iowq_ok = linux_rules() && uring::KnobCell::decode(tr.knobs).async;
         if (o != 0 && o != -ENOENT && o != -EALREADY)
           return fail(RuleId::UringCancelConsistent, "0, ENOENT or EALREADY", result_text(o));
         if (o == 0 && !hit) return fail(RuleId::UringCancelConsistent, "the target cancelled (the cancel said 0)", result_text(tgt[0]->res));
@@ -207,7 +207,7 @@ Check Oracle::Impl::race(size_t i, const Step& s, const Observation& obs) {
         bool hit = cut == 1;
         // Linux: the timeout's cancel attempt interrupts a read running in io-wq
         // (IOSQE_ASYNC) yet answers -ENOENT (io_try_cancel does not keep -EALREADY).
-        const bool iowq_enoent = linux_profile() && uring::KnobCell::decode(tr.knobs).async && o == -ENOENT;
+        const bool iowq_enoent = linux_rules() && uring::KnobCell::decode(tr.knobs).async && o == -ENOENT;
         bool ok = hit ? (o == -ETIME || o == -EALREADY || iowq_enoent)
                       : (o == -ECANCELED || o == -ETIME || o == -ENOENT || o == -EALREADY);
         if (!ok)
@@ -241,7 +241,7 @@ Check Oracle::Impl::race(size_t i, const Step& s, const Observation& obs) {
         fds.exercise(RuleId::UringCancelCount);
         const int64_t missed = cleanup ? cleanup->res : 0;
         const bool pipe_via_iowq = !facts.pipe_nowait && rd != kNone && fds.desc(rd).kind == ResKind::PipeRead;
-        const bool loose = linux_profile() && (uring::KnobCell::decode(tr.knobs).async || pipe_via_iowq);
+        const bool loose = linux_rules() && (uring::KnobCell::decode(tr.knobs).async || pipe_via_iowq);
         if (o < 0 || missed < 0 || (loose ? o > targets || missed > cut : o + missed != cut))
         {
           std::string ends;

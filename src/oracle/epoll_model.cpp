@@ -24,7 +24,7 @@ bool EpollModel::followed(DescId target) const {
   // Nested epoll readiness (an epoll watching an epoll) and its wakeups are not
   // modelled, nor are descriptions the model stopped following.
   const Desc& d = fds_.desc(target);
-  return !d.chaos && d.kind != ResKind::Epoll;
+  return !fds_.desc_unjudged(target) && d.kind != ResKind::Epoll;
 }
 
 Registration* EpollModel::find(DescId ep, DescId target, int fdnum) {

@@ -30,6 +30,7 @@ class RetSet {
     return s;
   }
   RetSet& add(int64_t v) { return add(v, v); }
+  RetSet& add(int64_t v, TolId tol) { return add(v, v, tol); }
   RetSet& add(int64_t lo, int64_t hi, TolId tol = kNoTol) {
     if (lo <= hi) ranges_.push_back({lo, hi, tol});
     return *this;

@@ -14,6 +14,12 @@ bool Ledger::admit(TolId t, const Violation& would) {
   return true;
 }
 
+bool Ledger::use(TolId t, const std::string& what) {
+  const auto rules = widened_rules(tolerance(t));
+  Violation v{rules.empty() ? RuleId::Errno : rules.front(), step_, "an observation judged exactly", what, {}};
+  return admit(t, v);
+}
+
 bool Ledger::admit_any(std::span<const TolId> ts, Violation& would) {
   for (TolId t : ts)
     if (admit(t, would)) return true;
@@ -21,16 +27,16 @@ bool Ledger::admit_any(std::span<const TolId> ts, Violation& would) {
   return false;
 }
 
-void Ledger::open_span(uint32_t key, uint32_t resource, TolId t, size_t step) {
+void Ledger::open_span(uint32_t key, uint32_t resource, TolId t) {
   if (open_.count(key)) return;
   open_[key] = spans_.size();
-  spans_.push_back({resource, step, SIZE_MAX, t});
+  spans_.push_back({resource, step_, SIZE_MAX, t});
 }
 
-void Ledger::close_span(uint32_t key, size_t step) {
+void Ledger::close_span(uint32_t key) {
   auto it = open_.find(key);
   if (it == open_.end()) return;
-  spans_[it->second].to_step = step;
+  spans_[it->second].to_step = step_;
   open_.erase(it);
 }
 

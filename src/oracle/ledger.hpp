@@ -32,18 +32,24 @@ class Ledger {
   // otherwise be)? Counts the use; under `strict` (Noted) the first such observation is
   // kept to fail the run at its end.
   bool admit(TolId t, const Violation& would);
+  // A model-limit tolerance t let the current step's observation through unjudged (what).
+  bool use(TolId t, const std::string& what);
   // The first of ts that admits it; if none does, `would.needs` names them all.
   bool admit_any(std::span<const TolId> ts, Violation& would);
 
-  // Model-limit spans: description `key` (a stable id: the resource it was created as) is
-  // followed only within bounds from `step` until close_span.
-  void open_span(uint32_t key, uint32_t resource, TolId t, size_t step);
-  void close_span(uint32_t key, size_t step);
+  // Model-limit spans: description or channel `key` is followed only within bounds from
+  // the current step until close_span.
+  void open_span(uint32_t key, uint32_t resource, TolId t);
+  void close_span(uint32_t key);
   bool in_span(uint32_t key) const { return open_.count(key) != 0; }
   std::optional<TolId> span_tol(uint32_t key) const;
 
   // Per step: was anything of this step's judgement left to a model-limit tolerance?
-  void begin_step() { step_unjudged_ = false; }
+  void begin_step(size_t step) {
+    step_ = step;
+    step_unjudged_ = false;
+  }
+  size_t step() const { return step_; }
   void mark_unjudged() { step_unjudged_ = true; }
   void end_step() { judged_ += step_unjudged_ ? 0 : 1; }
 
@@ -60,6 +66,7 @@ class Ledger {
   std::vector<Span> spans_;
   std::map<uint32_t, size_t> open_;  // key -> index into spans_
   bool step_unjudged_ = false;
+  size_t step_ = 0;
   uint32_t judged_ = 0;
 };
 

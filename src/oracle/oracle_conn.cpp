@@ -79,11 +79,14 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
   DescId cid = id_of(s.ins[0]), lid = id_of(s.ins[1]);
   Desc& c = fds.desc(cid);
   Desc& l = fds.desc(lid);
-  if (c.chaos || l.chaos) {
-    // Whatever happened, a listener's queue is no longer known, and a client connecting
-    // to a listener the model does not follow is not followed either.
-    if (c.chaos && l.sock == Sock::Listening) l.chaos = true;
-    if (l.chaos) fds.lose_track(cid);
+  if (fds.desc_unjudged(cid) || fds.desc_unjudged(lid)) {
+    // A client the model follows only within bounds leaves the listener's queue known only
+    // within bounds, and a client connecting to such a listener is followed so too.
+    const DescId bounded = fds.desc_unjudged(cid) ? cid : lid;
+    const TolId why = *ledger.span_tol(bounded);
+    if (Check e = expect_on(i, bounded, RuleId::ConnectNonblock, RetSet(), obs.ret, RetSet::range(-4095, 0))) return e;
+    if (l.sock == Sock::Listening) fds.unfollow(lid, why);
+    fds.unfollow(cid, why);
     return std::nullopt;
   }
   const int64_t inprogress = -EINPROGRESS;
@@ -101,7 +104,7 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
       l.queue.push_back(cid);
       l.known_queued++;
       c.listener = lid;
-      fds.wakes().push_back({lid, ev::In, Level::Yes, RuleId::ListenerReadable});
+      fds.wakes().push_back({lid, ev::SocketData, Level::Yes, RuleId::ListenerReadable});
     }
     return std::nullopt;
   }
@@ -163,7 +166,7 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
         fds.wakes().push_back({cid, 0, c.connected, RuleId::ConnectWritable});
       }
       (sure ? l.queue : l.maybe_queue).push_back(cid);
-      fds.wakes().push_back({lid, ev::In, sure ? Level::Soon : Level::Maybe, RuleId::ListenerReadable});
+      fds.wakes().push_back({lid, ev::SocketData, sure ? Level::Soon : Level::Maybe, RuleId::ListenerReadable});
       return std::nullopt;
     }
     case Sock::Connecting:
@@ -178,7 +181,8 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
         c.connected = Level::Yes;
         c.connect_returned = true;
       } else if (obs.ret != -EALREADY) {
-        fds.lose_track(cid);
+        // Reset meanwhile: the socket is unconnected again, its peer gone.
+        fds.unfollow(cid, TolId::TcpConnectAfterReset);
       }
       return std::nullopt;
     }
@@ -199,7 +203,8 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
       // Any error reported that way (sock_error: ECONNRESET, EPIPE after a FIN; or
       // ECONNABORTED) leaves the socket SS_UNCONNECTED, free to connect again: not
       // followed further.
-      if (obs.ret == -ECONNRESET || obs.ret == -ECONNABORTED || obs.ret == -EPIPE) fds.lose_track(cid);
+      if (obs.ret == -ECONNRESET || obs.ret == -ECONNABORTED || obs.ret == -EPIPE)
+        fds.unfollow(cid, TolId::TcpConnectAfterReset);
       return std::nullopt;
     }
     case Sock::Refused: {
@@ -234,13 +239,15 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
 Check Oracle::Impl::accept(size_t i, const Step& s, const Observation& obs) {
   DescId lid = id_of(s.ins[0]);
   Desc& l = fds.desc(lid);
-  if (l.chaos) {
-    // The queue is not known: take what comes, and do not follow the connection.
+  if (fds.desc_unjudged(lid)) {
+    // The queue is known only within bounds: any connection or none, followed so too.
+    const TolId why = *ledger.span_tol(lid);
+    if (Check e = expect_on(i, lid, RuleId::AcceptQueue, RetSet(), obs.ret, RetSet::range(-4095, INT32_MAX))) return e;
     if (obs.ret < 0 || obs.fds.size() != 1) return std::nullopt;
     ResId out = s.outs[0];
     DescId d = fds.create(prog.res(out).kind, out, s.param(0) != 0);
     fds.bind(out, d, obs.fds[0]);
-    fds.desc(d).chaos = true;
+    fds.unfollow(d, why);
     return std::nullopt;
   }
   bool any = !l.queue.empty() || !l.maybe_queue.empty();
@@ -289,14 +296,15 @@ Check Oracle::Impl::accept(size_t i, const Step& s, const Observation& obs) {
   ch.origin = out;
   ch.nonblock = s.param(0) != 0;
   ch.connect_returned = true;  // inet_accept: the new socket is SS_CONNECTED (connect says EISCONN)
-  if (ch.tx != kNone) fds.chan(ch.tx).stream = out;
+  if (ch.tx != kNone) fds.chan(ch.tx).bytes.set_stream(out);
   return std::nullopt;
 }
 
 Check Oracle::Impl::sockerr(size_t i, const Step& s, const Observation& obs) {
   Desc& d = d_of(s.ins[0]);
   if (Check e = expect(i, RuleId::Errno, RetSet::of({0}), obs.ret)) return e;
-  if (d.chaos) return std::nullopt;
+  if (fds.desc_unjudged(d.id))
+    return expect_on(i, d.id, RuleId::ConnectSoError, RetSet::of({0}), obs.value, RetSet::range(0, 4095), {}, Judged::Value);
   RetSet allowed = RetSet::of({0});
   if (d.err_level != Level::No) {
     RetSet errs;
@@ -334,35 +342,32 @@ RetSet Oracle::Impl::shutdown_expect(const Desc& d, RuleId& rule) const {
       // finished or failed first.
       return RetSet::of({0, -ENOTCONN});
     default:
-      return d.chaos ? RetSet::of({0, -ENOTCONN}) : RetSet::err(ENOTCONN);
+      return RetSet::err(ENOTCONN);
   }
 }
 
 Check Oracle::Impl::shutdown(size_t i, const Step& s, const Observation& obs) {
   DescId id = id_of(s.ins[0]);
   Desc& d = fds.desc(id);
-  if (d.chaos) return std::nullopt;
   int how = static_cast<int>(s.param(0));
   RuleId rule;
   RetSet allowed = shutdown_expect(d, rule);
-  if (Check e = expect(i, rule, allowed, obs.ret)) return e;
+  if (Check e = expect_on(i, id, rule, allowed, obs.ret, RetSet::of({0, -ENOTCONN}))) return e;
+  if (fds.desc_unjudged(id)) return std::nullopt;
   if (d.kind == ResKind::Tcp && (d.sock != Sock::Established || (obs.ret == -ENOTCONN && !fins_both_ways(d)))) {
     // Disconnected from SYN_SENT (or the handshake had finished: a FIN goes out), or
-    // TCP_CLOSE with the shutdown bits set anyway (inet_shutdown): states the model does
-    // not follow, for the socket and its peer.
-    fds.lose_track(id);
+    // TCP_CLOSE with the shutdown bits set anyway (inet_shutdown): followed only within
+    // bounds, and its peer may see a FIN or a reset.
+    fds.unfollow(id, TolId::TcpShutdownUnconnected);
+    fds.may_reset(d.peer);
     return std::nullopt;
   }
   // inet_shutdown moves a socket still SS_CONNECTING (connect said EINPROGRESS) to
   // SS_CONNECTED: a later connect says EISCONN, not 0.
   if (d.is_tcp()) d.connect_returned = true;
+  // (Own SHUT_RD with data still on its way: reads may end (0) once what arrived is read,
+  // may_end_before_in_flight; and a reset may come if we shut down writing too.)
   fds.shutdown(id, how, false);
-  if (d.is_tcp() && how != 1 && d.rx != kNone && fds.chan(d.rx).queued() > fds.chan(d.rx).known_arrived()) {
-    // Own SHUT_RD with data still on its way: reads end (0) once what arrived is read,
-    // and what arrives later is queued, or reset if we shut down writing too. Found by
-    // libFuzzer; not followed.
-    fds.lose_track(id);
-  }
   return std::nullopt;
 }
 

@@ -16,6 +16,9 @@ namespace ev {
 inline constexpr uint32_t In = 0x001, Pri = 0x002, Out = 0x004, Err = 0x008, Hup = 0x010, RdHup = 0x2000;
 inline constexpr uint32_t Et = 0x80000000u, Oneshot = 0x40000000u, Exclusive = 0x10000000u;
 inline constexpr uint32_t Modeled = In | Pri | Out | Err | Hup | RdHup;
+// The key sock_def_readable wakes with, for a socket's data and a listener's new
+// connection alike: EPOLLIN|EPOLLPRI|EPOLLRDNORM|EPOLLRDBAND (net/core/sock.c).
+inline constexpr uint32_t SocketData = In | Pri;
 std::string text(uint32_t mask);  // "IN|OUT" or "0"
 }  // namespace ev
 

@@ -39,7 +39,11 @@ TolerancePolicy policy_of(const RunOptions& o) {
   return policy;
 }
 
-std::string missing_requirement(const Program& p, const KernelProbe& probe) {
+std::string missing_requirement(const Program& p, const KernelProbe& probe, const TolerancePolicy& policy) {
+  for (const auto& id : p.shows)
+    if (const Tolerance* t = tolerance_by_id(id); t && !policy.admits(t->tol))
+      return "shows " + id + " (" + std::string(tol_kind_name(t->kind)) + "), which the " +
+             std::string(profile_name(policy.profile())) + " profile does not admit";
   for (const auto& f : p.requires_) {
     if (probe.has(f)) continue;
     if ((f == "uring" || f.starts_with("uring.")) && !probe.uring) return "requires io_uring: " + probe.uring_reason;

@@ -49,8 +49,9 @@ struct RunOptions {
 // The oracle's tolerance policy for these options: the profile's, then the overrides.
 TolerancePolicy policy_of(const RunOptions& o);
 
-// "" if every `requires:` feature was probed present, else the SKIP reason.
-std::string missing_requirement(const Program& p, const KernelProbe& probe);
+// "" if every `requires:` feature was probed present and the policy admits every
+// tolerance the scenario `shows:`, else the SKIP reason.
+std::string missing_requirement(const Program& p, const KernelProbe& probe, const TolerancePolicy& policy = {});
 
 using TraceSink = std::function<void(const std::string& line)>;
 

@@ -579,7 +579,10 @@ void FdModel::tcp_readiness(const Desc& s, ReadySet& r) const {
   switch (s.sock) {
     case Sock::Fresh:
     case Sock::Port:
-      r.add(ev::Out | ev::Hup, de_facto(Level::Yes), RuleId::FreshSocketMask);
+      // Separate conditions: under `contract` each may be on or off alone (no document
+      // fixes the mask of an unconnected socket); under `linux` both are on.
+      r.add(ev::Out, de_facto(Level::Yes), RuleId::FreshSocketMask);
+      r.add(ev::Hup, de_facto(Level::Yes), RuleId::FreshSocketMask);
       r.add(ev::In | ev::Err | ev::RdHup, Level::No, RuleId::FreshSocketMask);
       return;
     case Sock::Stalled:
@@ -634,7 +637,8 @@ ReadySet FdModel::readiness(DescId d) const {
       if (s.sock != Sock::Established) {
         // unix_poll: an unconnected stream socket reports HUP, and is writable; its own
         // shutdown(SHUT_RD) adds IN|RDHUP.
-        r.add(ev::Out | ev::Hup, de_facto(Level::Yes), RuleId::FreshSocketMask);
+        r.add(ev::Out, de_facto(Level::Yes), RuleId::FreshSocketMask);
+        r.add(ev::Hup, de_facto(Level::Yes), RuleId::FreshSocketMask);
         r.add(ev::In | ev::RdHup, s.rcv_shut, RuleId::PollRdhup);
         r.add(ev::Err, Level::No, RuleId::FreshSocketMask);
         break;

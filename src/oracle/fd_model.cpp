@@ -595,17 +595,22 @@ void FdModel::tcp_readiness(const Desc& s, ReadySet& r) const {
       reset_readiness(s, r);
       if (s.rx != kNone) r.add(ev::In, rx_level(s) == Level::No ? Level::No : Level::Maybe, RuleId::PollIn);
       return;
-    case Sock::Refused:
+    case Sock::Refused: {
       // tcp_reset -> tcp_done: the socket is closed and shut down both ways; ERR while
       // the error is pending. A refusal still in flight turns all of it on at once.
+      // epoll_ctl(2) defines RDHUP by a peer that closed or shut down writing, which a
+      // refused connect never had: under `contract` RDHUP is a condition of its own.
+      const uint32_t rdhup = profile_ == Profile::Contract ? 0 : ev::RdHup;
+      if (!rdhup) r.add(ev::RdHup, de_facto(s.reset), RuleId::ConnectWritable);
       if (s.reset == s.err_level && s.reset != Level::Yes) {
-        r.add(ev::In | ev::Out | ev::Err | ev::Hup | ev::RdHup, s.reset, RuleId::ConnectWritable, Cond::Refused, self);
+        r.add(ev::In | ev::Out | ev::Err | ev::Hup | rdhup, s.reset, RuleId::ConnectWritable, Cond::Refused, self);
         err_before_reset(s.reset, r);
       } else {
-        r.add(ev::In | ev::Out | ev::Hup | ev::RdHup, s.reset, RuleId::ConnectWritable, Cond::Refused, self);
+        r.add(ev::In | ev::Out | ev::Hup | rdhup, s.reset, RuleId::ConnectWritable, Cond::Refused, self);
         r.add(ev::Err, s.err_level, RuleId::SoErrorClear);
       }
       return;
+    }
     default:
       break;
   }

@@ -547,7 +547,12 @@ Level FdModel::writable(const Desc& s) const {
 void FdModel::stream_readiness(const Desc& s, ReadySet& r) const {
   uint32_t hup_with_rcv = s.snd_shut == Level::Yes ? ev::Hup : 0;
   if (s.rx != kNone) r.add(ev::In, rx_level(s), RuleId::PollIn, Cond::RxData, s.rx);
-  r.add(ev::In | ev::RdHup | hup_with_rcv, s.rcv_shut, RuleId::PollRdhup, Cond::RxEof, s.id);
+  // epoll_ctl(2) defines RDHUP by the peer's close or SHUT_WR. After our own SHUT_RD alone
+  // it is Linux's (RCV_SHUTDOWN): under `contract` a condition of its own then.
+  const Level peer_eof = s.rx == kNone ? Level::No : chans_[s.rx].eof;
+  const bool own_shut_only = profile_ == Profile::Contract && !possible(peer_eof) && possible(s.own_shut_rd);
+  r.add(ev::In | (own_shut_only ? 0 : ev::RdHup) | hup_with_rcv, s.rcv_shut, RuleId::PollRdhup, Cond::RxEof, s.id);
+  if (own_shut_only) r.add(ev::RdHup, de_facto(s.rcv_shut), RuleId::PollRdhup);
   if (!hup_with_rcv && possible(s.snd_shut) && possible(s.rcv_shut))
     r.add(ev::Hup, min_level(Level::Maybe, min_level(s.snd_shut, s.rcv_shut)), RuleId::PollHup);
   else if (!hup_with_rcv)

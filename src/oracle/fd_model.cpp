@@ -321,6 +321,9 @@ void FdModel::release(DescId d) {
           const Channel& c = chans_[s.rx];
           if (c.queued() > 0) wake(s.peer, ev::Out, now(), RuleId::EtEdge);
           else if (c.maybe_sent > 0) wake(s.peer, ev::Out, Level::Maybe, RuleId::EtEdge);
+          // epoll(7) forbids no event on a change of the socket, and losing its peer is
+          // one: under `contract` it may be an OUT edge even with nothing queued here.
+          else if (profile_ == Profile::Contract) wake(s.peer, ev::Out, Level::Maybe, RuleId::EtEdge);
         }
       }
       break;

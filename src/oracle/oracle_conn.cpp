@@ -201,12 +201,17 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
       // Still SS_CONNECTING and reset meanwhile: the socket is closed, so the call reports
       // its error (sock_error), or ECONNABORTED once something else read it.
       if (!c.connect_returned && possible(c.reset)) allowed.add_err(ECONNABORTED);
+      // Once the connection may have ended (reset, or an error pending), the documents fix
+      // no answer: connect(2) "connection-based protocol sockets may successfully connect()
+      // only once", and POSIX leaves a socket's state unspecified after a failure. Under
+      // `contract` any error goes (gVisor: EINVAL).
+      if (profile == Profile::Contract && (possible(c.reset) || possible(c.err_level))) allowed.add(-4095, -1);
       if (Check e = expect(i, RuleId::ConnectIsConn, allowed, obs.ret)) return e;
       c.connect_returned = true;
       // Any error reported that way (sock_error: ECONNRESET, EPIPE after a FIN; or
       // ECONNABORTED) leaves the socket SS_UNCONNECTED, free to connect again: not
       // followed further.
-      if (obs.ret == -ECONNRESET || obs.ret == -ECONNABORTED || obs.ret == -EPIPE) fds.lose_track(cid);
+      if (obs.ret < 0 && obs.ret != -EISCONN) fds.lose_track(cid);
       return std::nullopt;
     }
     case Sock::Refused: {

@@ -336,8 +336,13 @@ bool Oracle::Impl::fins_both_ways(const Desc& d) const {
 
 RetSet Oracle::Impl::shutdown_expect(const Desc& d, RuleId& rule) const {
   rule = RuleId::Errno;
-  // unix_shutdown sets the shutdown bits whatever the state, connected or not.
-  if (d.kind != ResKind::Tcp) return RetSet::of({0});
+  // unix_shutdown sets the shutdown bits whatever the state, connected or not. shutdown(2)
+  // documents ENOTCONN "The specified socket is not connected": under `contract` an
+  // unconnected AF_UNIX socket (no peer) may answer that.
+  if (d.kind != ResKind::Tcp) {
+    const bool unconnected = (d.kind == ResKind::UnixStream || d.kind == ResKind::UnixDgram) && d.peer == kNone;
+    return unconnected && profile == Profile::Contract ? RetSet::of({0, -ENOTCONN}) : RetSet::of({0});
+  }
   switch (d.sock) {
     case Sock::Established:
       // A reset that arrived closed the socket (TCP_CLOSE): ENOTCONN. So did FINs both
@@ -361,6 +366,7 @@ Check Oracle::Impl::shutdown(size_t i, const Step& s, const Observation& obs) {
   RuleId rule;
   RetSet allowed = shutdown_expect(d, rule);
   if (Check e = expect(i, rule, allowed, obs.ret)) return e;
+  if (d.kind != ResKind::Tcp && obs.ret < 0) return std::nullopt;  // failed (contract's ENOTCONN): no change
   if (d.kind == ResKind::Tcp && (d.sock != Sock::Established || (obs.ret == -ENOTCONN && !fins_both_ways(d)))) {
     // Disconnected from SYN_SENT (or the handshake had finished: a FIN goes out), or
     // TCP_CLOSE with the shutdown bits set anyway (inet_shutdown): states the model does

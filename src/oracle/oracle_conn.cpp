@@ -118,8 +118,12 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
     case Sock::Fresh: {
       if (c.family != l.family) {
         // tcp_v6_connect: a sockaddr_in is too short (EINVAL); tcp_v4_connect: not AF_INET.
-        return expect(i, RuleId::Errno, RetSet::err(c.family == 1 ? EINVAL : EAFNOSUPPORT), obs.ret,
-                      "address family of the target differs from the socket's");
+        // POSIX connect() has both for this: EAFNOSUPPORT "not a valid address for the
+        // address family of the specified socket", EINVAL "address_len ... not a valid
+        // length for the address family": in no order, so `contract` takes either.
+        RetSet allowed = RetSet::err(c.family == 1 ? EINVAL : EAFNOSUPPORT);
+        if (profile == Profile::Contract) allowed.add_err(EINVAL).add_err(EAFNOSUPPORT);
+        return expect(i, RuleId::Errno, allowed, obs.ret, "address family of the target differs from the socket's");
       }
       if (l.sock == Sock::Port) {
         // Nothing listens: the SYN is answered by RST, possibly before connect returns.

@@ -105,6 +105,10 @@ RetSet Oracle::Impl::write_expect(const Desc& d, uint64_t n, RuleId& rule, bool 
         if (shut != Level::Yes) w.add(r);
         else if (r.contains(-EAGAIN)) w.add_err(EAGAIN);
         r = w;
+      } else if (shut != Level::No && profile == Profile::Contract && r.contains(-EAGAIN)) {
+        // No room and the receiver shut down reading: no document orders the two (Linux
+        // checks room first, gVisor the receiver): `contract` takes EPIPE too.
+        r.add_err(EPIPE);
       }
       if (possible(d.peer_gone)) r.add_err(ECONNREFUSED);  // a `later` close may come first
       if (possible(d.snd_shut)) r.add_err(EPIPE);

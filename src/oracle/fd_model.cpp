@@ -591,7 +591,10 @@ void FdModel::tcp_readiness(const Desc& s, ReadySet& r) const {
       // fixes the mask of an unconnected socket); under `linux` both are on.
       r.add(ev::Out, de_facto(Level::Yes), RuleId::FreshSocketMask);
       r.add(ev::Hup, de_facto(Level::Yes), RuleId::FreshSocketMask);
-      r.add(ev::In | ev::Err | ev::RdHup, Level::No, RuleId::FreshSocketMask);
+      r.add(ev::In | ev::RdHup, Level::No, RuleId::FreshSocketMask);
+      // An error a failed connect left pending (under `contract` only: Linux's connect
+      // takes it) is poll(2)'s POLLERR "Error condition".
+      r.add(ev::Err, s.err_level, RuleId::FreshSocketMask);
       return;
     case Sock::Stalled:
       r.add(ev::Out, Level::No, RuleId::ConnectPendingNotWritable);

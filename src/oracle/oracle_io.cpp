@@ -503,17 +503,19 @@ Check Oracle::Impl::fill(size_t i, const Step& s, const Observation& obs) {
   if (Check e = expect(i, rule, end, obs.value, "how the fill ended", Judged::Value)) return e;
   if (obs.ret < 0) return violation(i, RuleId::WriteCount, "a byte count", result_text(obs.ret));
   const uint64_t chunk = static_cast<uint64_t>(s.param(0));
-  if (d.kind == ResKind::PipeWrite && obs.value == -EAGAIN && profile == Profile::Contract) {
-    // pipe(7) gives the capacity as Linux's; POSIX fixes none, only PIPE_BUF atomicity:
-    // under `contract` a fill may take any amount, and the page layout is no longer known.
-    fds.chan(d.tx).layout_unknown = true;
-  } else if (d.kind == ResKind::PipeWrite && obs.value == -EAGAIN && fds.pipe_layout_known(d.tx)) {
+  if (d.kind == ResKind::PipeWrite && obs.value == -EAGAIN && fds.pipe_layout_known(d.tx)) {
     // Pipes: the page layout says exactly how much the writes take.
     uint64_t total = fds.pipe_fill(d.tx, chunk, false);
-    if (Check e = expect(i, RuleId::WriteCount, RetSet::of({static_cast<int64_t>(total)}), obs.ret,
-                         "writes of " + std::to_string(chunk) + " bytes until the pipe's pages are used up"))
-      return e;
-    fds.pipe_fill(d.tx, chunk, true);
+    // pipe(7) gives the capacity as Linux's; POSIX fixes none, only PIPE_BUF atomicity:
+    // under `contract` a fill may take another amount, and the layout is then unknown.
+    if (profile == Profile::Contract && static_cast<uint64_t>(obs.ret) != total) {
+      fds.chan(d.tx).layout_unknown = true;
+    } else {
+      if (Check e = expect(i, RuleId::WriteCount, RetSet::of({static_cast<int64_t>(total)}), obs.ret,
+                           "writes of " + std::to_string(chunk) + " bytes until the pipe's pages are used up"))
+        return e;
+      fds.pipe_fill(d.tx, chunk, true);
+    }
   } else if (end.contains(-EAGAIN) && obs.value == -EAGAIN && d.tx != kNone) {
     const auto& c = fds.chan(d.tx);
     // Whatever the buffer sizes, a buffer that certainly had room took at least that:

@@ -178,6 +178,7 @@ int cmd_run(const Args& args) {
   }
   const KernelProbe& probe = probe_kernel();
   if (!probe.uring) notes.push_back("io_uring is unavailable here (" + probe.uring_reason + "): its scenarios SKIP");
+  for (const auto& u : probe.unknown) notes.push_back("probe: " + u.feature + " unknown: " + u.reason);
 
   bool tty = isatty(STDOUT_FILENO) && format == "human";
   std::vector<std::unique_ptr<Reporter>> reporters;

@@ -358,6 +358,9 @@ void FdModel::release(DescId d) {
           const Channel& c = chans_[s.rx];
           if (c.queued() > 0) wake(s.peer, ev::Out, cap(now()), RuleId::EtEdge);
           else if (c.maybe_sent > 0) wake(s.peer, ev::Out, Level::Maybe, RuleId::EtEdge);
+          // epoll(7) forbids no event on a change of the socket, and losing its peer is
+          // one: under `contract` it may be an OUT edge even with nothing queued here.
+          else if (!linux_rules()) wake(s.peer, ev::Out, Level::Maybe, RuleId::EtEdge);
         }
       }
       break;
@@ -590,7 +593,12 @@ Level FdModel::writable(const Desc& s) const {
 void FdModel::stream_readiness(const Desc& s, ReadySet& r) const {
   uint32_t hup_with_rcv = s.snd_shut == Level::Yes ? ev::Hup : 0;
   if (s.rx != kNone) r.add(ev::In, rx_level(s), RuleId::PollIn, Cond::RxData, s.rx);
-  r.add(ev::In | ev::RdHup | hup_with_rcv, s.rcv_shut, RuleId::PollRdhup, Cond::RxEof, s.id);
+  // epoll_ctl(2) defines RDHUP by the peer's close or SHUT_WR. After our own SHUT_RD alone
+  // it is Linux's (RCV_SHUTDOWN): under `contract` a condition of its own then.
+  const Level peer_eof = s.rx == kNone ? Level::No : chans_[s.rx].eof;
+  const bool own_shut_only = !linux_rules() && !possible(peer_eof) && possible(s.own_shut_rd);
+  r.add(ev::In | (own_shut_only ? 0 : ev::RdHup) | hup_with_rcv, s.rcv_shut, RuleId::PollRdhup, Cond::RxEof, s.id);
+  if (own_shut_only) r.add(ev::RdHup, de_facto(s.rcv_shut), RuleId::PollRdhup);
   if (!hup_with_rcv && possible(s.snd_shut) && possible(s.rcv_shut))
     r.add(ev::Hup, min_level(Level::Maybe, min_level(s.snd_shut, s.rcv_shut)), RuleId::PollHup);
   else if (!hup_with_rcv)
@@ -622,8 +630,14 @@ void FdModel::tcp_readiness(const Desc& s, ReadySet& r) const {
   switch (s.sock) {
     case Sock::Fresh:
     case Sock::Port:
-      r.add(ev::Out | ev::Hup, de_facto(Level::Yes), RuleId::FreshSocketMask);
-      r.add(ev::In | ev::Err | ev::RdHup, Level::No, RuleId::FreshSocketMask);
+      // Separate conditions: under `contract` each may be on or off alone (no document
+      // fixes the mask of an unconnected socket); under `linux` both are on.
+      r.add(ev::Out, de_facto(Level::Yes), RuleId::FreshSocketMask);
+      r.add(ev::Hup, de_facto(Level::Yes), RuleId::FreshSocketMask);
+      r.add(ev::In | ev::RdHup, Level::No, RuleId::FreshSocketMask);
+      // An error a failed connect left pending (under `contract` only: Linux's connect
+      // takes it) is poll(2)'s POLLERR "Error condition".
+      r.add(ev::Err, s.err_level, RuleId::FreshSocketMask);
       return;
     case Sock::Stalled:
       r.add(ev::Out, Level::No, RuleId::ConnectPendingNotWritable);
@@ -635,17 +649,22 @@ void FdModel::tcp_readiness(const Desc& s, ReadySet& r) const {
       reset_readiness(s, r);
       if (s.rx != kNone) r.add(ev::In, rx_level(s) == Level::No ? Level::No : Level::Maybe, RuleId::PollIn);
       return;
-    case Sock::Refused:
+    case Sock::Refused: {
       // tcp_reset -> tcp_done: the socket is closed and shut down both ways; ERR while
       // the error is pending. A refusal still in flight turns all of it on at once.
+      // epoll_ctl(2) defines RDHUP by a peer that closed or shut down writing, which a
+      // refused connect never had: under `contract` RDHUP is a condition of its own.
+      const uint32_t rdhup = !linux_rules() ? 0 : ev::RdHup;
+      if (!rdhup) r.add(ev::RdHup, de_facto(s.reset), RuleId::ConnectWritable);
       if (s.reset == s.err_level && s.reset != Level::Yes) {
-        r.add(ev::In | ev::Out | ev::Err | ev::Hup | ev::RdHup, s.reset, RuleId::ConnectWritable, Cond::Refused, self);
+        r.add(ev::In | ev::Out | ev::Err | ev::Hup | rdhup, s.reset, RuleId::ConnectWritable, Cond::Refused, self);
         err_before_reset(s.reset, r);
       } else {
-        r.add(ev::In | ev::Out | ev::Hup | ev::RdHup, s.reset, RuleId::ConnectWritable, Cond::Refused, self);
+        r.add(ev::In | ev::Out | ev::Hup | rdhup, s.reset, RuleId::ConnectWritable, Cond::Refused, self);
         r.add(ev::Err, s.err_level, RuleId::SoErrorClear);
       }
       return;
+    }
     default:
       break;
   }
@@ -674,7 +693,8 @@ ReadySet FdModel::readiness(DescId d) const {
       if (s.sock != Sock::Established) {
         // unix_poll: an unconnected stream socket reports HUP, and is writable; its own
         // shutdown(SHUT_RD) adds IN|RDHUP.
-        r.add(ev::Out | ev::Hup, de_facto(Level::Yes), RuleId::FreshSocketMask);
+        r.add(ev::Out, de_facto(Level::Yes), RuleId::FreshSocketMask);
+        r.add(ev::Hup, de_facto(Level::Yes), RuleId::FreshSocketMask);
         r.add(ev::In | ev::RdHup, s.rcv_shut, RuleId::PollRdhup);
         r.add(ev::Err, Level::No, RuleId::FreshSocketMask);
         break;
@@ -692,8 +712,9 @@ ReadySet FdModel::readiness(DescId d) const {
         r.add(ev::Hup, min_level(Level::Maybe, min_level(s.snd_shut, s.rcv_shut)), RuleId::PollHup);
       if (s.out_flickers)  // an unconnected send in flight charges its buffer for a moment
         r.tolerate(ev::Out, Level::Yes, RuleId::PollOut, TolId::UnixDgramUnconnectedSendChargesBuffer);
-      else
-        r.add(ev::Out, s.tx == kNone ? Level::Yes : writable(s), RuleId::PollOut, Cond::Writable);
+      else  // unconnected: Linux's unix_dgram_poll says writable; no document fixes the readiness
+            // of an unconnected socket, so under `contract` OUT may be either way
+        r.add(ev::Out, s.tx == kNone ? de_facto(Level::Yes) : writable(s), RuleId::PollOut, Cond::Writable);
       r.add(ev::Err, Level::No, RuleId::PollErr);
       break;
     case ResKind::PipeRead: {

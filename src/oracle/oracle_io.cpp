@@ -104,6 +104,10 @@ RetSet Oracle::Impl::write_expect(const Desc& d, uint64_t n, RuleId& rule, bool 
         if (shut != Level::Yes) w.add(r);
         else if (r.contains(-EAGAIN)) w.add_err(EAGAIN);
         r = w;
+      } else if (shut != Level::No && !linux_rules() && r.contains(-EAGAIN)) {
+        // No room and the receiver shut down reading: no document orders the two (Linux
+        // checks room first, gVisor the receiver): `contract` takes EPIPE too.
+        r.add_err(EPIPE);
       }
       if (possible(d.peer_gone)) r.add_err(ECONNREFUSED);  // a `later` close may come first
       if (possible(d.snd_shut)) r.add_err(EPIPE);
@@ -540,7 +544,14 @@ Check Oracle::Impl::fill_count(size_t i, const Desc& d, const Observation& obs, 
   const auto& c = fds.chan(d.tx);
   if (c.uring_readers > 0 || c.maybe_sent > 0) return std::nullopt;
   if (d.kind == ResKind::PipeWrite && obs.value == -EAGAIN && fds.pipe_layout_known(d.tx)) {
+    // Pipes: the page layout says exactly how much the writes take. pipe(7) gives the
+    // capacity as Linux's; POSIX fixes none, only PIPE_BUF atomicity: under `contract` a
+    // fill may take another amount, and the layout is then unknown.
     const uint64_t total = fds.pipe_fill(d.tx, chunk, false);
+    if (!linux_rules() && static_cast<uint64_t>(obs.ret) != total) {
+      fds.chan(d.tx).layout_unknown = true;
+      return std::nullopt;
+    }
     return expect(i, RuleId::WriteCount, RetSet::of({static_cast<int64_t>(total)}), obs.ret,
                   "writes of " + std::to_string(chunk) + " bytes until the pipe's pages are used up");
   }

@@ -59,6 +59,8 @@ Check Oracle::Impl::check_poll_mask(size_t i, const Req& r, int64_t res, const s
   // wakeup's key, urgent data or not.
   const bool pri_keyed = (mask & ev::Pri) && (r.wake_keys & ev::Pri) && is_socket_kind(fds.desc(r.desc).kind);
   const uint32_t without_pri = pri_keyed ? mask & ~ev::Pri : mask;
+  // That wakeup names IN with PRI: PRI alone is no mask it posts.
+  if (pri_keyed && (filter & ev::In) && !(mask & ev::In)) return v;
   if (pri_keyed && whole_ok(without_pri)) return tolerate(TolId::UringPollPriOnSocket, v);
   if (partial_ok(without_pri)) {
     if (Check e = tolerate(TolId::UringPollKeyedPartialMask, v)) return e;

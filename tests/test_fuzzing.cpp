@@ -73,6 +73,17 @@ struct ScratchDir {
   }
 };
 
+// A campaign for a test: no progress lines, at most max_execs programs (or 120 s).
+CampaignOptions test_campaign(uint64_t seed, uint64_t max_execs, unsigned jobs = 1) {
+  CampaignOptions co;
+  co.seed = seed;
+  co.seconds = 120;
+  co.max_execs = max_execs;
+  co.jobs = jobs;
+  co.progress_every = 0;
+  return co;
+}
+
 // Compiles C source with the system compiler and liburing; runs it; returns its exit
 // status (or -1 if it did not compile).
 int compile_and_run(const ScratchDir& dir, const std::string& name, const std::string& c) {
@@ -552,12 +563,7 @@ TEST_CASE("an operation without C code is a clear 'not supported' error", "[fuzz
 }
 
 TEST_CASE("the campaign finds an injected fault from nothing and returns the program as it ran", "[fuzz][campaign][kernel]") {
-  CampaignOptions co;
-  co.seed = 3;
-  co.seconds = 120;
-  co.max_execs = 50000;
-  co.jobs = 1;
-  co.progress_every = 0;
+  CampaignOptions co = test_campaign(3, 50000);
   co.mutant = mutant_by_id("file.not_writable");
   CampaignResult res = run_campaign(co);
   REQUIRE(res.failure);
@@ -578,12 +584,7 @@ TEST_CASE("the campaign finds an injected fault from nothing and returns the pro
 }
 
 TEST_CASE("a short campaign on the kernel as it is finds nothing", "[fuzz][campaign][kernel]") {
-  CampaignOptions co;
-  co.seed = 12345;
-  co.seconds = 120;
-  co.max_execs = 3000;
-  co.jobs = 2;
-  co.progress_every = 0;
+  CampaignOptions co = test_campaign(12345, 3000, 2);
   CampaignResult res = run_campaign(co);
   INFO((res.failure ? print_script(res.failure->program) + res.failure->result.reason : std::string()));
   CHECK_FALSE(res.failure);
@@ -614,11 +615,7 @@ TEST_CASE("a corpus directory in libFuzzer's format: SHA-1 names, read back, sha
 
 TEST_CASE("a campaign writes its corpus, and the next one resumes from it", "[fuzz][campaign][corpus][kernel]") {
   ScratchDir dir;
-  CampaignOptions co;
-  co.seed = 5;
-  co.seconds = 60;
-  co.max_execs = 1500;
-  co.progress_every = 0;
+  CampaignOptions co = test_campaign(5, 1500);
   co.corpus_dir = dir.path + "/corpus";
   CampaignResult first = run_campaign(co);
   REQUIRE_FALSE(first.failure);
@@ -644,12 +641,7 @@ TEST_CASE("a campaign writes its corpus, and the next one resumes from it", "[fu
 }
 
 TEST_CASE("keep going files each failure once under its title, shrunk", "[fuzz][campaign][kernel]") {
-  CampaignOptions co;
-  co.seed = 2;
-  co.seconds = 120;
-  co.max_execs = 4000;
-  co.jobs = 2;
-  co.progress_every = 0;
+  CampaignOptions co = test_campaign(2, 4000, 2);
   co.keep_going = 3;
   co.clean_replays = 3;
   co.mutant = mutant_by_id("stream.corrupt_data");

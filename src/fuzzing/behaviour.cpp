@@ -50,13 +50,22 @@ uint64_t result_class(const Step& s, const Observation& o) {
   return asked_class(s, o.ret);
 }
 
-// The switches of a request (waitall, multishot, vec, ...), as bits.
+// The switches of a step (waitall, multishot, vec, nonblock...), as bits.
 uint64_t switches(const Step& s) {
   const OpSpec& spec = s.spec();
   uint64_t bits = 0;
   for (size_t k = 0; k < spec.params.size() && k < 16; ++k)
     if (spec.params[k].type == ParamType::Bool && s.param(k)) bits |= uint64_t{1} << k;
   return bits;
+}
+
+// The modes a step asked for: its switches and its flags (ET, ONESHOT, LINK, DRAIN...).
+uint64_t modes(const Step& s) {
+  const OpSpec& spec = s.spec();
+  uint64_t h = switches(s);
+  for (size_t k = 0; k < spec.params.size(); ++k)
+    if (spec.params[k].type == ParamType::Flags) h = mix(h, static_cast<uint64_t>(s.param(k)));
+  return h;
 }
 
 uint64_t kind_of(const Program& p, ResId r) {
@@ -75,7 +84,7 @@ void behaviour_signatures(const Program& p, size_t i, const Observation& o, cons
   }
   // The value: an errno or SO_ERROR as it is, a count (an eventfd's counter) by class.
   uint64_t value = o.value < 0 || s.op == Op::SockError ? static_cast<uint64_t>(o.value) : count_class(o.value);
-  out.push_back(mix(mix(mix(mix(kStep, op), o.deadline_hit), result_class(s, o)), value));
+  out.push_back(mix(mix(mix(mix(mix(kStep, op), modes(s)), o.deadline_hit), result_class(s, o)), value));
   for (size_t k = 0; k < o.events.size(); ++k) {
     const ReadyEvent& e = o.events[k];
     const bool epoll = s.op == Op::EpollWait;

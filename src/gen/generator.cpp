@@ -162,7 +162,8 @@ int64_t StepDraw::value(const ParamSpec& ps, bool later_pending) {
     case ParamType::Flags: {
       int64_t v = 0;
       for (const auto& x : ps.set->values) {
-        double p = x.name == "in" || x.name == "out" ? 0.6 : x.name == "exclusive" ? 0.03 : 0.15;
+        // Edge-triggered is a mode of its own with its own rules: a third of the time.
+        double p = x.name == "in" || x.name == "out" ? 0.6 : x.name == "et" ? 0.35 : x.name == "exclusive" ? 0.03 : 0.15;
         if (chance(p)) v |= x.value;
       }
       return v ? v : ps.set->values[0].value;
@@ -224,12 +225,12 @@ bool StepDraw::add(ProgramBuilder& b, std::optional<ResKind> focus, Role role) {
   return b.add(std::move(s)).empty();  // a step that breaks a rule is simply not taken
 }
 
-std::vector<Step> StepDraw::repeat(const ProgramBuilder& b) {
+std::vector<Step> StepDraw::repeat(const ProgramBuilder& b, size_t n) {
   const auto& steps = b.program().steps;
   if (steps.empty()) return {};
   // The last step, or the last two or three (a write and a wait: a second arrival, then
   // a look; a socket and its connect: one more connection).
-  const size_t len = 1 + pick(std::min<size_t>(3, steps.size()));
+  const size_t len = std::min(n ? n : 1 + pick(std::min<size_t>(3, steps.size())), steps.size());
   std::vector<Step> run(steps.end() - static_cast<std::ptrdiff_t>(len), steps.end());
   // Resources alone are not worth repeating: something must be done to them.
   if (std::all_of(run.begin(), run.end(), [](const Step& s) { return !s.outs.empty() && s.ins.empty(); })) return {};
@@ -290,10 +291,11 @@ bool PlanFollower::next(ProgramBuilder& b) {
   while (pos_ < plan_.steps.size() && !b.full()) {
     const PlanStep& ps = plan_.steps[pos_++];
     if (ps.fresh) {
-      if (ps.role == Role::Any && draw_.chance(kRepeatRate)) {
-        repeating_ = draw_.repeat(b);
+      if (ps.role == Role::Again || (ps.role == Role::Any && draw_.chance(kRepeatRate))) {
+        repeating_ = draw_.repeat(b, ps.again);
         renamed_.clear();
         if (take_repeated(b)) return true;
+        if (ps.role == Role::Again) continue;
       }
       for (int t = 0; t < kFreshTries; ++t)
         if (draw_.add(b, plan_.focus, ps.role)) return true;
@@ -320,9 +322,17 @@ Plan fresh_plan(Rng& rng, const GenOptions& o) {
   };
   add(Role::Make, 1 + draw.pick(3));
   add(Role::Tie, draw.pick(3));
+  size_t last = 0;  // steps of the last turn
   for (size_t turns = 1 + draw.pick(4); turns-- > 0;) {
+    if (last && draw.chance(0.5)) {
+      // The same turn again: a second arrival and a second look, one more connection.
+      plan.steps.push_back({true, {}, Role::Again, last});
+      continue;
+    }
+    const size_t before = plan.steps.size();
     add(Role::Change, 1 + draw.pick(2));
     add(Role::Look, 1 + draw.pick(2));
+    last = plan.steps.size() - before;
     if (draw.chance(0.3)) add(Role::Any, 1);
   }
   return plan;

@@ -34,16 +34,18 @@ using Rng = std::mt19937_64;
 // What a step does, as far as the generator's plans go: makes a resource, ties
 // resources together (a registration, a queued request), changes state (data, a
 // connection, a submission, a shutdown), or looks at it (a wait, a poll, a reap).
-enum class Role : uint8_t { Any, Make, Tie, Change, Look };
+enum class Role : uint8_t { Any, Make, Tie, Change, Look, Again };
 Role role_of(const OpSpec& spec);
 
 // One entry of a plan: a step whose operands name resources of the plan (the outputs of
 // its earlier steps; kAnyResource: any live resource that fits), or a fresh step (of
-// any operation, or of one role).
+// any operation, or of one role), or (Again) the last `again` steps once more, on the
+// same resources.
 struct PlanStep {
   bool fresh = false;
   Step step;
   Role role = Role::Any;
+  size_t again = 0;
 };
 inline constexpr ResId kAnyResource = ResId(~0);
 
@@ -62,10 +64,10 @@ class StepDraw {
   // steps used, so that programs do several things to one resource rather than one
   // thing to many.
   bool add(ProgramBuilder& b, std::optional<ResKind> focus, Role role = Role::Any);
-  // The last one to three steps of b again, to be appended one at a time on the same
-  // resources (a second arrival, another wait, one more connection); empty if there is
-  // nothing worth repeating.
-  std::vector<Step> repeat(const ProgramBuilder& b);
+  // The last one to three steps of b again (the last n, if given), to be appended one at
+  // a time on the same resources (a second arrival, another wait, one more connection);
+  // empty if there is nothing worth repeating.
+  std::vector<Step> repeat(const ProgramBuilder& b, size_t n = 0);
   // A random value of a parameter (with a `later` step pending, waits are longer).
   int64_t value(const ParamSpec& ps, bool later_pending);
   // A random `later` delay.

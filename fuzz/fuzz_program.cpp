@@ -7,14 +7,21 @@
 // coverage and plateaus. Every executed step's behaviour signature (operation, result
 // class, masks, the model's state) bumps one of libFuzzer's extra counters, so a new
 // kernel behaviour counts as progress. RINGSIDE_FEEDBACK=0 turns that off (to measure
-// what it brings). At exit the harness prints how many distinct behaviours it saw.
+// what it brings). At exit the harness prints how many distinct behaviours it saw, and
+// with RINGSIDE_BEHAVIOURS=FILE adds them to FILE (8 bytes each, locked while it is
+// rewritten), so that the workers of -fork/-jobs add up.
 //
 // One engine (temp dir, watchdog, helper thread) serves every input; each program's
 // fds are closed at its end, so nothing accumulates over millions of inputs.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <unordered_set>
+#include <vector>
 
 #include "engine/probe.hpp"
 #include "fuzzing/codec.hpp"
@@ -40,10 +47,29 @@ struct Harness {
 
 Harness* harness = nullptr;
 
+// Adds this process's behaviours to the union kept in RINGSIDE_BEHAVIOURS; returns its size.
+size_t merge_behaviours(const char* path) {
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0 || flock(fd, LOCK_EX) != 0) {
+    if (fd >= 0) close(fd);
+    return 0;
+  }
+  std::unordered_set<uint64_t> all = harness->seen;
+  uint64_t v;
+  while (read(fd, &v, sizeof v) == static_cast<ssize_t>(sizeof v)) all.insert(v);
+  std::vector<uint64_t> out(all.begin(), all.end());
+  const size_t bytes = out.size() * sizeof(uint64_t);
+  if (pwrite(fd, out.data(), bytes, 0) != static_cast<ssize_t>(bytes)) out.clear();
+  close(fd);  // the lock goes with it
+  return out.size();
+}
+
 void report() {
-  if (harness)
-    std::fprintf(stderr, "ringside: %zu distinct behaviours in %llu executions (behaviour feedback %s)\n",
-                 harness->seen.size(), harness->execs, harness->feedback ? "on" : "off");
+  if (!harness) return;
+  std::fprintf(stderr, "ringside: %zu distinct behaviours in %llu executions (behaviour feedback %s)\n",
+               harness->seen.size(), harness->execs, harness->feedback ? "on" : "off");
+  if (const char* path = std::getenv("RINGSIDE_BEHAVIOURS"))
+    std::fprintf(stderr, "ringside: %zu distinct behaviours in %s\n", merge_behaviours(path), path);
 }
 
 // The engine's private temp dir goes with it: at exit, and before an abort.
@@ -101,6 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (r.verdict == Verdict::Fail) {
     std::fprintf(stderr, "\n==== ringside: rule=%s\n%s\nthe program as a scenario:\n%s\n", r.rule_id.c_str(),
                  failure_report(r).c_str(), print_script(p).c_str());
+    report();  // abort() skips atexit
     end_harness();
     std::abort();
   }

@@ -1,12 +1,14 @@
 // The scripted suite on the running kernel: every scenario passes under both profiles,
 // and a scenario SKIPs only for a feature the kernel's probe reports absent (on a kernel
 // that has the feature, its scenarios must run: a suite that skips half of itself is not
-// a green suite).
+// a green suite). A FAIL that this kernel's entry in ci/known-kernel-deviations names
+// (rule and scenario) is a documented kernel bug, not a failure of the suite.
 #include <catch2/catch.hpp>
 
 #include <map>
 
 #include "engine/probe.hpp"
+#include "runner/known.hpp"
 #include "runner/suite_run.hpp"
 
 using namespace ringside;
@@ -23,10 +25,12 @@ void run_all(Profile profile, unsigned jobs) {
   SuiteOptions so;
   so.run.profile = profile;
   so.jobs = jobs;
+  const KnownDeviations known = KnownDeviations::for_running_kernel(probe.release);
   size_t runs = 0, skipped = 0, may_skip = 0;
   for (const auto& [name, why] : absent) may_skip += !why.empty();
   run_suite(suite, so, [&](const ScenarioResult& r) {
     ++runs;
+    if (r.verdict == Verdict::Fail && !known.reason(r.display_name(), r.rule_id).empty()) return;
     INFO(r.display_name() << ": " << verdict_name(r.verdict) << " " << r.reason << "\n"
                           << (r.violation ? r.violation->expected + " / " + r.violation->observed : ""));
     CHECK((r.verdict == Verdict::Pass || r.verdict == Verdict::Skip));

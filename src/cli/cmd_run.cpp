@@ -18,6 +18,7 @@
 #include "report/report.hpp"
 #include "runner/baseline.hpp"
 #include "runner/kernel_log.hpp"
+#include "runner/known.hpp"
 #include "runner/suite_run.hpp"
 
 namespace ringside::cli {
@@ -79,13 +80,13 @@ struct FileOutput {
 int cmd_run(const Args& args) {
   po::options_description opts("options");
   std::vector<std::string> paths, filters, outputs;
-  std::string profile = "linux", format = "human", record_baseline, baseline_file, report_name = "ringside";
+  StrictnessOptions strictness;
+  std::string format = "human", record_baseline, baseline_file, report_name = "ringside";
   unsigned repeat = 1, jobs = std::max(1u, std::thread::hardware_concurrency()), stress = 0;
   int64_t timeout_ms = 30000, step_timeout_ms = 5000;
-  std::string mutant, via;
+  std::string mutant, via, known_file;
   opts.add_options()
       ("filter,f", po::value(&filters)->composing(), "run scenarios whose name or tag matches (glob or substring)")
-      ("profile", po::value(&profile)->default_value(profile), "oracle profile: linux (de-facto Linux) or contract (documented only)")
       ("repeat", po::value(&repeat)->default_value(repeat), "run the selection N times and report pass rates")
       ("format", po::value(&format)->default_value(format), "output on stdout: human, ktap, junit or json")
       ("output,o", po::value(&outputs)->composing(), "also write FORMAT=FILE (ktap, junit, json, human); may repeat")
@@ -101,8 +102,10 @@ int cmd_run(const Args& args) {
       ("via", po::value(&via), "readiness paths for scenarios that list them, comma-separated: epoll-lt, epoll-et, uring-poll (default: every path a scenario lists)")
       ("no-isolate", "run scenarios in this process (no crash or hang protection)")
       ("mutant", po::value(&mutant), "inject a fault between kernel and oracle (see 'ringside selftest --list')")
+      ("known-deviations", po::value(&known_file), "FILE of known kernel deviations (format of ci/known-kernel-deviations; default: the list built in), or 'none': such failures count as failures")
       ("verbose,v", "print every step's trace")
       ("path", po::value(&paths)->composing(), "scenario files or directories (default: the embedded suite)");
+  strictness.add_to(opts);
   po::positional_options_description pos;
   pos.add("path", -1);
   po::variables_map vm;
@@ -111,7 +114,10 @@ int cmd_run(const Args& args) {
     std::cerr << "ringside run: " << what << "\nTry 'ringside run --help'.\n";
     return kExitUsage;
   };
-  if (profile != "linux" && profile != "contract") return misuse("--profile must be linux or contract");
+  Profile profile_id;
+  std::vector<std::pair<TolId, bool>> overrides;
+  if (std::string e = strictness.resolve(profile_id, overrides); !e.empty()) return misuse(e);
+  const std::string& profile = strictness.profile;
   if (!is_report_format(format)) return misuse("--format must be human, ktap, junit or json");
   std::vector<FileOutput> files;
   for (const auto& o : outputs) {
@@ -155,7 +161,8 @@ int cmd_run(const Args& args) {
 
   SuiteOptions so;
   so.run.mutant = injected;
-  so.run.profile = profile == "linux" ? Profile::Linux : Profile::Contract;
+  so.run.profile = profile_id;
+  so.run.tolerate = overrides;
   so.run.scenario_deadline = std::chrono::milliseconds(timeout_ms);
   so.run.step_deadline = std::chrono::milliseconds(step_timeout_ms);
   so.run.isolate = !vm.count("no-isolate");
@@ -172,7 +179,21 @@ int cmd_run(const Args& args) {
     else notes.push_back("kernel log not checked for WARNING/BUG/Oops: " + kernel_log->reason());
   }
   const KernelProbe& probe = probe_kernel();
+  KnownDeviations known;
+  try {
+    if (known_file.empty()) {
+      known = KnownDeviations::embedded();
+    } else if (known_file != "none") {
+      std::string text;
+      if (!read_file(known_file, text)) return misuse("--known-deviations: cannot read " + known_file);
+      known = KnownDeviations::parse(text, known_file);
+    }
+  } catch (const std::exception& e) {
+    return misuse(std::string("--known-deviations: ") + e.what());
+  }
+  known.set_running_kernel(probe.release);
   if (!probe.uring) notes.push_back("io_uring is unavailable here (" + probe.uring_reason + "): its scenarios SKIP");
+  for (const auto& u : probe.unknown) notes.push_back("probe: " + u.feature + " unknown: " + u.reason);
 
   bool tty = isatty(STDOUT_FILENO) && format == "human";
   std::vector<std::unique_ptr<Reporter>> reporters;
@@ -201,8 +222,9 @@ int cmd_run(const Args& args) {
   auto t0 = std::chrono::steady_clock::now();
   run_suite(
       sel, so,
-      [&](const ScenarioResult& r) {
-        totals.add(r.verdict);
+      [&](ScenarioResult r) {
+        if (r.verdict == Verdict::Fail && !injected) r.known = known.reason(r.display_name(), r.rule_id);
+        totals.add(r);
         auto& rate = rates[r.display_name()];
         rate.second++;
         if (r.verdict == Verdict::Pass || r.verdict == Verdict::Skip) rate.first++;

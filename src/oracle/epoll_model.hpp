@@ -20,12 +20,18 @@ struct Registration {
   bool disabled = false;     // ONESHOT fired, waiting for MOD
   Level edge = Level::No;    // ET: a wakeup since the last harvest
   RuleId edge_rule = RuleId::EtEdge;
+  // ... of which the wakeups the rules predict (edge may be higher only through wakeups a
+  // tolerance allows: edge_tol, the last such).
+  Level edge_ruled = Level::No;
+  TolId edge_tol = kNoTol;
   bool soon_pending = false; // a wakeup was promised by something still in flight
   uint32_t missed = 0;       // consecutive full waits that skipped it while it was ready
   bool live = true;
   bool dying = false;        // its description is being released by a `later` close
 
   uint32_t filter() const { return (events & ev::Modeled) | ev::Err | ev::Hup; }
+  // The edge is consumed, or set anew by the model's own reasoning (not a tolerance).
+  void set_edge(Level l) { edge = edge_ruled = l; edge_tol = kNoTol; }
   bool et() const { return events & ev::Et; }
 };
 
@@ -50,6 +56,10 @@ class EpollModel {
   Level reportable(const Registration& r) const;
 
  private:
+  Violation mask_violation(size_t step, RuleId rule, const Registration& r, std::vector<uint32_t> masks, uint32_t filter,
+                           std::string expected, std::string observed, std::string detail = {}) const;
+  Check check_edge(size_t step, const Registration& r, uint32_t mask);
+  Check check_mask(size_t step, const Registration& r, uint32_t mask, bool wait_not_full);
   bool followed(DescId target) const;
   bool wakeup_may_follow(const Registration& r) const;
   Registration* find(DescId ep, DescId target, int fdnum);

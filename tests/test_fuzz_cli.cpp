@@ -51,7 +51,8 @@ struct Dir {
 
 TEST_CASE("fuzzing commands give usage and exit 2 on misuse", "[cli][fuzz]") {
   for (const char* bad : {"fuzz --jobs 0", "fuzz --time never", "fuzz --mutant no-such-mutant", "fuzz --bogus",
-                          "fuzz --profile strict", "fuzz --keep-going -1", "fuzz --keep-going x", "fuzz --corpus-sync 0",
+                          "fuzz --profile bogus", "fuzz --tolerate no.such.tolerance",
+                          "replay --no-tolerate no.such.tolerance x", "selftest --profile bogus", "selftest --tolerate nope", "fuzz --keep-going -1", "fuzz --keep-going x", "fuzz --corpus-sync 0",
                           "shrink", "shrink /no/such/file", "replay", "replay --repeat 0 x",
                           "repro x.scn", "repro --emit-c", "shrink --rule no.such.rule x", "corpus --bogus"}) {
     INFO(bad);
@@ -81,6 +82,27 @@ TEST_CASE("replay says how often a script or fuzzer bytes fail", "[cli][fuzz][ke
   r = ringside("replay " + bytes + " --repeat 2");
   CHECK(r.status == 0);
   CHECK(r.out.find("program (") != std::string::npos);
+}
+
+TEST_CASE("replay names a known kernel bug, judges under --profile, and --tolerate ID admits it", "[cli][fuzz][known][kernel]") {
+  Dir d;
+  // docs/findings/count-timeout-skip-success.md (a documented bug of this kernel line or not).
+  auto bug = d.file("bug.scn",
+                    "q = ring\na = uring_timeout q 1s count=10\nb = uring_timeout q 1s count=1 flags=skip_success\n"
+                    "submit q\nn = uring_nop q\nsubmit q\nreap q min=1 max=4 timeout=0ms\n");
+  auto r = ringside("replay " + bug + " --repeat 2");
+  if (r.status == 0) {
+    WARN("this kernel does not have the count-timeout bug");
+    return;
+  }
+  CHECK(r.status == 1);
+  CHECK(r.out.find("FAIL uring.timeout.count (known kernel bug)") != std::string::npos);
+  CHECK(r.out.find("judged 14 of 14 steps") != std::string::npos);
+  r = ringside("replay " + bug + " --repeat 2 --tolerate uring.timeout.count_after_skipped_cqe");
+  CHECK(r.status == 0);
+  CHECK(r.out.find("tolerances used: uring.timeout.count_after_skipped_cqe x2") != std::string::npos);
+  r = ringside("replay " + bug + " --repeat 2 --profile strict --tolerate uring.timeout.count_after_skipped_cqe");
+  CHECK(r.status == 0);
 }
 
 TEST_CASE("shrink writes a smaller scenario that still fails, and repro emits C", "[cli][fuzz][kernel]") {

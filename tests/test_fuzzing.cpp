@@ -688,3 +688,80 @@ TEST_CASE("only an oracle rule kills a mutant", "[fuzz]") {
   r.verdict = Verdict::Error;
   CHECK_FALSE(is_kill(r));
 }
+
+namespace {
+// A documented kernel bug (docs/findings/count-timeout-skip-success.md): once a count
+// TIMEOUT with CQE_SKIP_SUCCESS completed silently, another fires after a single CQE
+// (reaped without waiting: the fuzzer does not run a wait the model expects to time out).
+const char* kCountTimeoutBug = R"(q = ring
+a = uring_timeout q 1s count=10
+b = uring_timeout q 1s count=1 flags=skip_success
+submit q
+n = uring_nop q
+submit q
+reap q min=1 max=4 timeout=0ms
+)";
+}  // namespace
+
+TEST_CASE("a failure only a kernel-bug tolerance admits is a known deviation; --tolerate ID admits it", "[fuzz][known][kernel]") {
+  const Program p = parse(kCountTimeoutBug);
+  Executor ex;
+  const ScenarioResult r = ex.run(p);
+  if (r.verdict == Verdict::Pass) {
+    WARN("this kernel does not have the count-timeout bug: nothing to classify");
+    return;
+  }
+  REQUIRE(r.verdict == Verdict::Fail);
+  CHECK(r.rule_id == "uring.timeout.count");
+  const std::string known = known_kernel_bug(r);
+  CHECK_THAT(known, Catch::Contains("uring.timeout.count_after_skipped_cqe"));
+  // The same program with the tolerance switched on, as `--tolerate ID` does.
+  ExecOptions eo;
+  eo.tolerate = {{tolerance_by_id("uring.timeout.count_after_skipped_cqe")->tol, true}};
+  Executor tolerant(eo);
+  const ScenarioResult t = tolerant.run(p);
+  CHECK(t.verdict == Verdict::Pass);
+  CHECK(t.tolerances.count("uring.timeout.count_after_skipped_cqe") == 1);
+  // A failure that a tolerance of another kind would admit is not a known kernel bug,
+  // nor is one that no tolerance would admit.
+  ScenarioResult other = r;
+  other.violation->needs = {tolerance_by_id("uring.poll.pri_on_socket")->tol};
+  CHECK(known_kernel_bug(other).empty());
+  other.violation->needs.clear();
+  CHECK(known_kernel_bug(other).empty());
+}
+
+TEST_CASE("a campaign files a known kernel deviation, goes on, and counts how strictly it judged", "[fuzz][campaign][known][kernel]") {
+  const Program p = parse(kCountTimeoutBug);
+  if (Executor().run(p).verdict == Verdict::Pass) {
+    WARN("this kernel does not have the count-timeout bug: nothing to file");
+    return;
+  }
+  ScratchDir dir;
+  CampaignOptions co = test_campaign(12345, 400);
+  co.corpus_dir = dir.path + "/corpus";
+  co.gen.limits->max_delay_us = 1000000;  // the program's 1 s count timeouts
+  Bytes b;
+  std::string err;
+  const bool encoded = encode_program(p, *co.gen.limits, b, err);
+  INFO(err);
+  REQUIRE(encoded);
+  REQUIRE(CorpusDir(co.corpus_dir).add(b));
+  CampaignResult res = run_campaign(co);
+  INFO((res.failure ? print_script(res.failure->program) + res.failure->result.reason : std::string()));
+  // Without --keep-going the known deviation did not end the campaign; it was filed.
+  CHECK_FALSE(res.failure);
+  CHECK(res.stats.execs >= co.max_execs);
+  REQUIRE(res.stats.known >= 1);
+  CHECK(res.stats.findings == 0);
+  const Finding& f = res.findings.front();
+  CHECK(f.rule == "uring.timeout.count");
+  CHECK_THAT(f.known, Catch::Contains("uring.timeout.count_after_skipped_cqe"));
+  CHECK(f.shrunk.steps.size() <= p.steps.size());
+  // How strictly: steps judged of steps run, and the tolerances, most used first.
+  CHECK(res.stats.steps_run > co.max_execs);
+  CHECK(res.stats.steps_judged <= res.stats.steps_run);
+  CHECK(res.stats.steps_judged * 10 >= res.stats.steps_run * 9);
+  for (size_t k = 1; k < res.stats.tolerances.size(); ++k)
+    CHECK(res.stats.tolerances[k - 1].second >= res.stats.tolerances[k].second);
+}

@@ -5,6 +5,7 @@
 // a title, and the campaign goes on.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "cli/fuzz_options.hpp"
@@ -44,6 +45,19 @@ std::string as_scenario(const Program& p, const std::string& purpose) {
   return print_script(shown);
 }
 
+// How strictly the programs were judged: the share of steps judged, and the most used
+// tolerances (all of them with `all`).
+std::string strictness_summary(const CampaignStats& s, bool all) {
+  double judged = s.steps_run ? 100.0 * static_cast<double>(s.steps_judged) / static_cast<double>(s.steps_run) : 100;
+  std::string out = fmt::format("judged {:.2f}% of {} steps", judged, s.steps_run);
+  if (s.tolerances.empty()) return out + ", no tolerance used";
+  out += ", tolerances used:";
+  const size_t shown = all ? s.tolerances.size() : std::min<size_t>(3, s.tolerances.size());
+  for (size_t k = 0; k < shown; ++k) out += fmt::format(" {} x{}", s.tolerances[k].first, s.tolerances[k].second);
+  if (shown < s.tolerances.size()) out += fmt::format(" (+{} more)", s.tolerances.size() - shown);
+  return out;
+}
+
 void progress_line(const CampaignStats& s, bool keep_going) {
   double rate = s.seconds > 0 ? static_cast<double>(s.execs) / s.seconds : 0;
   double stop = s.execs ? 100.0 * static_cast<double>(s.stopped) / static_cast<double>(s.execs) : 0;
@@ -51,7 +65,9 @@ void progress_line(const CampaignStats& s, bool keep_going) {
                            s.execs, rate, s.behaviours, s.corpus)
             << (keep_going ? fmt::format("findings {} ({} failures)", s.findings, s.failures)
                            : fmt::format("failures {}", s.failures))
-            << fmt::format("  ended early {:.1f}%  errors {}  skips {}\n", stop, s.errors, s.skips);
+            << (s.known ? fmt::format("  known {}", s.known) : "")
+            << fmt::format("  ended early {:.1f}%  errors {}  skips {}\n", stop, s.errors, s.skips)
+            << "      " << strictness_summary(s, false) << "\n";
   std::cout.flush();
 }
 
@@ -80,10 +96,13 @@ void write_findings(const std::vector<Finding>& findings, const std::string& out
     std::string base = fmt::format("{}/{:02}-{}", dir, k + 1, f.rule.empty() ? "unknown" : f.rule);
     write_file(base + ".scn", as_scenario(f.shrunk, "finding: " + f.title), err);
     write_file(base + ".first.scn", as_scenario(f.program, "as first found: " + f.title), err);
-    table += fmt::format("{:>3} {:>6} {:>7.1f}s  {}{}\n      {}.scn\n", k + 1, f.count, f.first_seconds, f.title,
-                         f.crashed ? " (crashed or hung its worker)" : "", base);
+    table += fmt::format("{:>3} {:>6} {:>7.1f}s  {}{}{}\n      {}.scn\n", k + 1, f.count, f.first_seconds,
+                         f.known.empty() ? "" : "KNOWN ", f.title, f.crashed ? " (crashed or hung its worker)" : "", base);
+    if (!f.known.empty()) table += "      " + f.known + "\n";
   }
-  std::string header = fmt::format("{} distinct finding(s)\n  # count   first  title\n", findings.size());
+  const auto known = std::count_if(findings.begin(), findings.end(), [](const Finding& f) { return !f.known.empty(); });
+  std::string header = fmt::format("{} distinct finding(s), {} of them known kernel deviations\n  # count   first  title\n",
+                                   findings.size(), known);
   write_file(dir + "/findings.txt", header + table, err);
   std::cout << "\n" << header << table;
 }
@@ -105,7 +124,7 @@ int report_failure(const CampaignFailure& f, const CampaignOptions& co, const Ex
   ShrinkOptions so;
   so.repeats = repeats;
   // A program that killed or hung its worker runs each candidate in a process of its own.
-  ProgramRunner run = f.crashed ? isolated_runner(co.profile, co.mutant, eo.step_deadline)
+  ProgramRunner run = f.crashed ? isolated_runner(eo)
                                 : executor_runner(std::make_shared<Executor>(eo));
   ShrinkResult sr = shrink_program(f.program, rule_id, run, so);
   if (!sr.reproduced) {
@@ -177,13 +196,15 @@ int cmd_fuzz(const Args& args) {
   co.jobs = jobs;
   ExecOptions eo = common.exec();
   co.profile = eo.profile;
+  co.tolerate = eo.tolerate;
   co.mutant = eo.mutant;
   co.progress_every = every;
   co.corpus_dir = corpus;
   co.corpus_sync_every = sync;
   co.keep_going = keep_going;
   co.shrink_repeats = repeats;
-  std::cout << fmt::format("fuzz: seed {}, {} job(s), {:.0f}s, profile {}{}{}{}\n", seed, jobs, *seconds, common.profile,
+  std::cout << fmt::format("fuzz: seed {}, {} job(s), {:.0f}s, profile {}{}{}{}{}\n", seed, jobs, *seconds,
+                           common.strictness.profile, tolerance_overrides(co.tolerate),
                            corpus.empty() ? "" : ", corpus " + corpus,
                            keep_going ? fmt::format(", keep going to {} findings", keep_going) : "",
                            co.mutant ? ", MUTANT " + std::string(co.mutant->id) : "");
@@ -197,7 +218,8 @@ int cmd_fuzz(const Args& args) {
   CampaignEvents events;
   events.progress = [&](const CampaignStats& s) { progress_line(s, keep_going > 0); };
   events.finding = [](const Finding& f) {
-    std::cout << fmt::format("fuzz: {:6.0f}s  NEW finding: {}\n", f.first_seconds, f.title);
+    std::cout << fmt::format("fuzz: {:6.0f}s  {}: {}\n", f.first_seconds,
+                             f.known.empty() ? "NEW finding" : "KNOWN kernel deviation (not a new finding)", f.title);
     std::cout.flush();
   };
   CampaignResult res;
@@ -210,6 +232,7 @@ int cmd_fuzz(const Args& args) {
   progress_line(res.stats, keep_going > 0);
   if (res.corpus_loaded) std::cout << "corpus: " << res.corpus_loaded << " inputs read from " << corpus << "\n";
   print_timeline(res.timeline);
+  std::cout << "strictness: " << strictness_summary(res.stats, true) << "\n";
   if (!res.first_error.empty()) {
     std::cout << "first ERROR (not a kernel failure): " << res.first_error << "\n";
     std::string err;
@@ -217,10 +240,9 @@ int cmd_fuzz(const Args& args) {
     if (write_file(path, as_scenario(res.first_error_program, "fuzzer ERROR: " + res.first_error), err))
       std::cout << "  its program: " << path << "\n";
   }
-  if (keep_going) {
-    write_findings(res.findings, out_dir);
-    return res.findings.empty() ? kExitPass : kExitFail;
-  }
+  // Known kernel deviations are kept (OUT/findings/) but fail nothing.
+  if (keep_going || !res.findings.empty()) write_findings(res.findings, out_dir);
+  if (keep_going) return res.stats.findings ? kExitFail : kExitPass;
   if (!res.failure) {
     std::cout << "fuzz: no failure in " << res.stats.execs << " programs\n";
     if (res.stats.errors * 2 > res.stats.execs) {

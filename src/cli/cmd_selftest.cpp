@@ -27,10 +27,12 @@ namespace {
 // For each mutant, the built-in campaign from an empty corpus (one job, no shrinking,
 // nothing written) under seeds 1, 2 and 3, until its first kill or `seconds`.
 // Informational: returns nothing the exit status depends on.
-void fuzz_table(const std::vector<const Mutant*>& mutants, double seconds) {
+void fuzz_table(const std::vector<const Mutant*>& mutants, double seconds, const RunOptions& strictness) {
   FindTimeOptions fo;
   fo.seconds = seconds;
   fo.campaign.jobs = 1;
+  fo.campaign.profile = strictness.profile;
+  fo.campaign.tolerate = strictness.tolerate;
   fo.campaign.gen = fuzz_gen_options();
   fmt::print("\nfuzzer from an empty corpus: {} job, seeds 1-{}, up to {:g}s per mutant and seed\n", fo.campaign.jobs,
              fo.seeds, seconds);
@@ -57,6 +59,7 @@ void fuzz_table(const std::vector<const Mutant*>& mutants, double seconds) {
 
 int cmd_selftest(const Args& args) {
   po::options_description opts("options");
+  StrictnessOptions strictness;
   std::vector<std::string> only;
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   double fuzz_time = 0;
@@ -66,6 +69,7 @@ int cmd_selftest(const Args& args) {
       "after the kill table, run the built-in fuzzer (1 job, empty corpus, seeds 1, 2 and 3) under each mutant for "
       "up to this many seconds per seed and print the median time and programs it took to find it (0: off). "
       "Informational: a mutant the fuzzer does not find is printed as NOT FOUND but does not change the exit status")("list", "list the mutants and exit");
+  strictness.add_to(opts);
   po::variables_map vm;
   if (auto rc = parse("selftest", "[--mutant ID...] [--jobs N] [--fuzz-time SECONDS] [--list]", args, opts, nullptr, vm))
     return *rc;
@@ -73,18 +77,18 @@ int cmd_selftest(const Args& args) {
     for (const auto& m : all_mutants()) fmt::print("{:<32} family {}  {}\n", m.id, m.family, m.summary);
     return kExitPass;
   }
-  if (!std::isfinite(fuzz_time) || fuzz_time < 0) {
-    std::cerr << "ringside selftest: --fuzz-time must be a number of seconds, 0 or more\n"
-              << "Try 'ringside selftest --help'.\n";
+  auto misuse = [](const std::string& what) {
+    std::cerr << "ringside selftest: " << what << "\nTry 'ringside selftest --help'.\n";
     return kExitUsage;
-  }
+  };
+  if (!std::isfinite(fuzz_time) || fuzz_time < 0) return misuse("--fuzz-time must be a number of seconds, 0 or more");
+  SuiteOptions so;
+  so.jobs = jobs;
+  if (std::string e = strictness.resolve(so.run.profile, so.run.tolerate); !e.empty()) return misuse(e);
   std::vector<const Mutant*> mutants;
   for (const auto& id : only) {
     const Mutant* m = mutant_by_id(id);
-    if (!m) {
-      std::cerr << "ringside selftest: unknown mutant '" << id << "'\n";
-      return kExitUsage;
-    }
+    if (!m) return misuse("unknown mutant '" + id + "'");
     mutants.push_back(m);
   }
   if (mutants.empty())
@@ -92,8 +96,7 @@ int cmd_selftest(const Args& args) {
 
   std::vector<LoadedScenario> suite;
   if (!load_selection({}, {}, suite)) return kExitUsage;
-  SuiteOptions so;
-  so.jobs = jobs;
+  fmt::print("selftest: profile {}{}\n", strictness.profile, tolerance_overrides(so.run.tolerate));
 
   // The suite must be green without a fault, or a "kill" would mean nothing. A failure
   // that is a known deviation of this kernel (ci/known-kernel-deviations) is not: that
@@ -155,7 +158,7 @@ int cmd_selftest(const Args& args) {
                secs, kills.empty() ? "SURVIVED " + by : by);
   }
   fmt::print("\n{} of {} mutants killed\n", mutants.size() - survivors, mutants.size());
-  if (fuzz_time > 0) fuzz_table(mutants, fuzz_time);
+  if (fuzz_time > 0) fuzz_table(mutants, fuzz_time, so.run);
   return survivors ? kExitFail : kExitPass;
 }
 

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <map>
@@ -24,13 +25,24 @@ uint64_t program_seed(uint64_t campaign_seed, unsigned worker, uint64_t n) {
   return splitmix(splitmix(campaign_seed * 0x100 + worker) ^ n);
 }
 
-ProgramRunner isolated_runner(Profile profile, const Mutant* mutant, std::chrono::milliseconds step_deadline) {
+ExecOptions exec_options(const CampaignOptions& o) {
+  ExecOptions eo;
+  eo.profile = o.profile;
+  eo.tolerate = o.tolerate;
+  eo.mutant = o.mutant;
+  eo.temp_base = o.temp_base;
+  return eo;
+}
+
+ProgramRunner isolated_runner(const ExecOptions& eo) {
   auto guard = std::make_shared<FuzzGuard>();
   return [=](const Program& p) {
     RunOptions ro;
-    ro.profile = profile;
-    ro.mutant = mutant;
-    ro.step_deadline = step_deadline;
+    ro.profile = eo.profile;
+    ro.tolerate = eo.tolerate;
+    ro.mutant = eo.mutant;
+    ro.temp_base = eo.temp_base;
+    ro.step_deadline = eo.step_deadline;
     ro.scenario_deadline = std::chrono::milliseconds(20000);
     ro.hooks = guard.get();  // used in the child process
     return run_program(p, ro);
@@ -124,7 +136,7 @@ void Parent::lost(unsigned w, RuleId rule_id, const std::string& why) {
   so.repeats = o_.shrink_repeats;
   so.max_runs = 200;  // each run is a process of its own
   ShrinkResult sr = shrink_program(f.program, f.result.rule_id,
-                                   isolated_runner(o_.profile, o_.mutant, std::chrono::milliseconds(2000)), so);
+                                   isolated_runner(exec_options(o_)), so);
   if (sr.reproduced) {
     f.program = sr.program;
     f.result = sr.failure;
@@ -180,9 +192,12 @@ void Parent::file(CampaignFailure f, const Program& first) {
   fd.shrunk = std::move(f.program);
   fd.failure = std::move(f.result);
   fd.crashed = f.crashed;
+  fd.known = fd.failure.known;
   res_.findings.push_back(std::move(fd));
   if (ev_.finding) ev_.finding(res_.findings.back());
-  if (res_.findings.size() >= o_.keep_going) sh_.stop = 1;
+  // Known kernel deviations are kept, but they neither count nor end the campaign.
+  const auto fresh_findings = std::count_if(res_.findings.begin(), res_.findings.end(), [](const Finding& x) { return x.known.empty(); });
+  if (o_.keep_going ? static_cast<size_t>(fresh_findings) >= o_.keep_going : fresh_findings > 0) sh_.stop = 1;
 }
 
 // Answers a worker's mailbox (keep_going): shrink a failure of a new key, count the
@@ -237,19 +252,28 @@ CampaignStats Parent::collect() const {
     s.errors += ws.errors;
     s.skips += ws.skips;
     s.false_alarms += ws.false_alarms;
+    s.steps_run += ws.steps_run;
+    s.steps_judged += ws.steps_judged;
     if (ws.failed) ++s.failures;
   }
+  for (const Tolerance& t : all_tolerances()) {
+    uint64_t n = 0;
+    for (unsigned w = 0; w < jobs_; ++w) n += sh_.workers[w].tolerances[static_cast<size_t>(t.tol)];
+    if (n) s.tolerances.emplace_back(std::string(t.id), n);
+  }
+  std::stable_sort(s.tolerances.begin(), s.tolerances.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   s.behaviours = sh_.behaviours;
   s.corpus = arena_count(sh_.corpus);
-  s.findings = res_.findings.size();
-  for (const auto& f : res_.findings) s.failures += f.count;
+  for (const auto& f : res_.findings) {
+    s.failures += f.count;
+    ++(f.known.empty() ? s.findings : s.known);
+  }
   return s;
 }
 
 void Parent::finish() {
-  if (o_.keep_going)
-    for (unsigned w = 0; w < jobs_; ++w)
-      if (sh_.workers[w].box == kShrunk) serve(w);  // shrunk just before the end
+  for (unsigned w = 0; w < jobs_; ++w)
+    if (sh_.workers[w].box == kShrunk) serve(w);  // shrunk just before the end
   res_.stats = collect();
   res_.timeline.emplace_back(res_.stats.seconds, res_.stats.behaviours);
   for (unsigned w = 0; w < jobs_ && !res_.failure; ++w) {
@@ -279,7 +303,7 @@ CampaignResult Parent::run() {
   while (running_ > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     for (unsigned w = 0; w < jobs_; ++w) {
-      if (o_.keep_going) serve(w);
+      serve(w);  // failures filed (keep_going, or known kernel deviations)
       watch(w);
     }
     sync_corpus(since(last_read_) >= o_.corpus_sync_every);

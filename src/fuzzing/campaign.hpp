@@ -12,7 +12,8 @@
 // On the first failure the workers stop and the failing program is returned; with
 // keep_going, each failure is shrunk by the worker that found it, filed under its title
 // (fuzzing/findings.hpp), and the campaign goes on until that many distinct findings or
-// the time limit.
+// the time limit. A failure that is a known kernel deviation (known_kernel_bug) is filed
+// the same way, marked known, but it neither ends the campaign nor counts as a finding.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -22,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "fuzzing/executor.hpp"
 #include "fuzzing/findings.hpp"
 #include "fuzzing/shrink.hpp"
 #include "gen/generator.hpp"
@@ -39,6 +41,7 @@ struct CampaignOptions {
   uint64_t max_execs = 0;       // or after this many executions (0: no limit)
   unsigned jobs = 1;
   Profile profile = Profile::Linux;
+  std::vector<std::pair<TolId, bool>> tolerate;  // --tolerate / --no-tolerate over the profile
   const Mutant* mutant = nullptr;  // test-only fault between engine and oracle (--mutant)
   // With a mutant: a failure is run again up to this many times with it, and twice as
   // many without it. Unless it comes again with the mutant and never without, it is not the
@@ -72,6 +75,11 @@ struct CampaignStats {
   uint64_t errors = 0;       // ERROR verdicts (the environment, e.g. EMFILE)
   uint64_t skips = 0;        // SKIP verdicts (a feature absent)
   uint64_t false_alarms = 0; // failures under a mutant that were not the mutant's
+  uint64_t known = 0;        // findings that are known kernel deviations (not new findings)
+  // How strictly the programs were judged: steps run and judged (summed over programs),
+  // and the tolerances used (id -> observations admitted), most used first.
+  uint64_t steps_run = 0, steps_judged = 0;
+  std::vector<std::pair<std::string, uint64_t>> tolerances;
 };
 
 struct CampaignFailure {
@@ -102,8 +110,11 @@ CampaignResult run_campaign(const CampaignOptions& o, const CampaignEvents& even
 // The seed of the n-th program of a worker (so a failure names its program).
 uint64_t program_seed(uint64_t campaign_seed, unsigned worker, uint64_t n);
 
+// The executor's options of a campaign's programs (profile, tolerances, mutant, temp dir).
+ExecOptions exec_options(const CampaignOptions& o);
+
 // Runs each program in a child process of its own, guarded as the fuzzer runs them: for
 // shrinking a program that crashed or hung its worker.
-ProgramRunner isolated_runner(Profile profile, const Mutant* mutant, std::chrono::milliseconds step_deadline);
+ProgramRunner isolated_runner(const ExecOptions& eo);
 
 }  // namespace ringside

@@ -10,6 +10,7 @@
 
 #include "fuzzing/campaign.hpp"
 #include "fuzzing/codec.hpp"
+#include "oracle/tolerances.hpp"
 
 namespace ringside::campaign {
 
@@ -41,6 +42,8 @@ enum Box : int { kEmpty = 0, kPosted, kShrink, kShrunk };
 
 struct alignas(64) WorkerSlot {
   std::atomic<uint64_t> execs{0}, stopped{0}, errors{0}, skips{0}, false_alarms{0};
+  std::atomic<uint64_t> steps_run{0}, steps_judged{0};
+  std::atomic<uint64_t> tolerances[kTolCount > 0 ? kTolCount : 1];  // by TolId
   std::atomic<uint64_t> program_seed{0};
   std::atomic<int> failed{0};      // posted its first failure (without keep_going)
   std::atomic<int> box{kEmpty};

@@ -38,10 +38,7 @@ class Worker {
 
  private:
   ExecOptions exec_options() {
-    ExecOptions eo;
-    eo.profile = o_.profile;
-    eo.mutant = o_.mutant;
-    eo.temp_base = o_.temp_base;
+    ExecOptions eo = ringside::exec_options(o_);
     eo.limits = limits_;
     // Where the worker is, step by step, for the report of a crash or a hang.
     eo.on_step = [this](const Program& p, size_t i) {
@@ -150,6 +147,10 @@ class Worker {
       std::strncpy(me_.first_error_program, text.c_str(), sizeof me_.first_error_program - 1);
     }
     if (r.verdict == Verdict::Skip) me_.skips.fetch_add(1, std::memory_order_relaxed);
+    me_.steps_run.fetch_add(r.steps_run, std::memory_order_relaxed);
+    me_.steps_judged.fetch_add(r.steps_judged, std::memory_order_relaxed);
+    for (const auto& [id, n] : r.tolerances)
+      if (const Tolerance* t = tolerance_by_id(id)) me_.tolerances[static_cast<size_t>(t->tol)].fetch_add(n, std::memory_order_relaxed);
     me_.execs.fetch_add(1, std::memory_order_relaxed);
     sh_.total_execs.fetch_add(1, std::memory_order_relaxed);
   }
@@ -186,14 +187,16 @@ class Worker {
 
   bool failed(const ScenarioResult& result, const Program& program, uint64_t seed) {
     // Copies: replays and shrinking run on the executor that holds them.
-    const ScenarioResult r = result;
+    ScenarioResult r = result;
     const Program p = program;
     if (o_.mutant && o_.clean_replays && !mutants_doing(r, p)) {
       if (me_.false_alarms.fetch_add(1) == 0) put(me_.alarm, me_.alarm_len, failure_message(r, p, seed));
       return true;
     }
+    // A known kernel deviation is filed (shrunk, marked known) and the campaign goes on.
+    if (!o_.mutant && r.known.empty()) r.known = known_kernel_bug(r);
     put(me_, failure_message(r, p, seed));
-    if (!o_.keep_going) {
+    if (!o_.keep_going && r.known.empty()) {
       me_.failed.store(1);
       sh_.stop.store(1);
       return false;
@@ -204,6 +207,7 @@ class Worker {
     ShrinkOptions so;
     so.repeats = o_.shrink_repeats;
     ShrinkResult sr = shrink_program(p, r.rule_id, [this](const Program& q) { return ex_.run(q); }, so);
+    sr.failure.known = r.known;
     put(me_, sr.reproduced ? failure_message(sr.failure, sr.program, seed) : failure_message(r, p, seed));
     me_.box.store(kShrunk);
     return await_answer(kShrunk);

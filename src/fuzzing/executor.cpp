@@ -30,6 +30,7 @@ bool FuzzGuard::before_step(const Program&, size_t i, const Oracle& oracle) {
 
 Executor::Executor(ExecOptions o) : FuzzGuard(o.quick_wait_ms), o_(std::move(o)) {
   ro_.profile = o_.profile;
+  ro_.tolerate = o_.tolerate;
   ro_.step_deadline = o_.step_deadline;
   ro_.isolate = false;
   ro_.record = false;

@@ -42,6 +42,7 @@ class FuzzGuard : public RunHooks {
 
 struct ExecOptions {
   Profile profile = Profile::Linux;
+  std::vector<std::pair<TolId, bool>> tolerate;  // --tolerate / --no-tolerate over the profile
   std::chrono::milliseconds step_deadline{2000};
   // Waits longer than this are run only when the model expects them to end early.
   int64_t quick_wait_ms = 0;

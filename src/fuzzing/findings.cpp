@@ -1,6 +1,20 @@
 #include "fuzzing/findings.hpp"
 
+#include <algorithm>
+
+#include "oracle/tolerances.hpp"
+
 namespace ringside {
+
+std::string known_kernel_bug(const ScenarioResult& r) {
+  if (r.verdict != Verdict::Fail || !r.violation || r.violation->needs.empty()) return {};
+  const auto& needs = r.violation->needs;
+  if (!std::all_of(needs.begin(), needs.end(), [](TolId t) { return tolerance(t).kind == TolKind::KernelBug; }))
+    return {};
+  std::string why = "a known kernel bug: the oracle admits it only with";
+  for (TolId t : needs) why += " " + std::string(tolerance(t).id);
+  return why + " (" + std::string(tolerance(needs.front()).summary) + ")";
+}
 
 size_t failing_step(const Program& p, const ScenarioResult& r) {
   size_t i = r.violation ? r.violation->step : r.steps_run;

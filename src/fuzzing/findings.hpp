@@ -20,7 +20,13 @@ struct Finding {
   Program shrunk;         // its shrunk form (the program itself if it did not shrink)
   ScenarioResult failure; // a failing run (of the shrunk program when it shrank)
   bool crashed = false;   // the worker crashed or hung on it
+  std::string known;      // why it is a known kernel deviation ("" : a new finding)
 };
+
+// Why a failure is a known kernel deviation, or "": the oracle says only tolerances of
+// kind kernel-bug (documented bugs of some kernels, off unless --tolerate ID) would
+// admit what the kernel did.
+std::string known_kernel_bug(const ScenarioResult& r);
 
 // Index of the step a failure happened at (the violation's, or the last one that ran).
 size_t failing_step(const Program& p, const ScenarioResult& r);

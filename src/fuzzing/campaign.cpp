@@ -37,12 +37,7 @@ ExecOptions exec_options(const CampaignOptions& o) {
 ProgramRunner isolated_runner(const ExecOptions& eo) {
   auto guard = std::make_shared<FuzzGuard>();
   return [=](const Program& p) {
-    RunOptions ro;
-    ro.profile = eo.profile;
-    ro.tolerate = eo.tolerate;
-    ro.mutant = eo.mutant;
-    ro.temp_base = eo.temp_base;
-    ro.step_deadline = eo.step_deadline;
+    RunOptions ro = run_options(eo);
     ro.scenario_deadline = std::chrono::milliseconds(20000);
     ro.hooks = guard.get();  // used in the child process
     return run_program(p, ro);

@@ -28,15 +28,20 @@ bool FuzzGuard::before_step(const Program&, size_t i, const Oracle& oracle) {
   return true;
 }
 
-Executor::Executor(ExecOptions o) : FuzzGuard(o.quick_wait_ms), o_(std::move(o)) {
-  ro_.profile = o_.profile;
-  ro_.tolerate = o_.tolerate;
-  ro_.step_deadline = o_.step_deadline;
+RunOptions run_options(const ExecOptions& o) {
+  RunOptions ro;
+  ro.profile = o.profile;
+  ro.tolerate = o.tolerate;
+  ro.step_deadline = o.step_deadline;
+  ro.mutant = o.mutant;
+  ro.temp_base = o.temp_base;
+  ro.record = false;
+  return ro;
+}
+
+Executor::Executor(ExecOptions o) : FuzzGuard(o.quick_wait_ms), o_(std::move(o)), ro_(run_options(o_)) {
   ro_.isolate = false;
-  ro_.record = false;
   ro_.hooks = this;
-  ro_.mutant = o_.mutant;
-  ro_.temp_base = o_.temp_base;
   engine_ = std::make_unique<Engine>(engine_options(o_));
 }
 

@@ -55,6 +55,10 @@ struct ExecOptions {
   std::function<void(const Program& p, size_t i)> on_step;
 };
 
+// The runner's options for programs run with these (strictness, mutant, deadlines; no
+// trace or behaviour kept unless a run fails).
+RunOptions run_options(const ExecOptions& o);
+
 class Executor : private FuzzGuard {
  public:
   explicit Executor(ExecOptions o = {});

@@ -5,6 +5,12 @@
 // per-operation code, with no checks), compiled with -O2 and timed.
 //
 //   ringside-fuzz-bench [--programs N] [--seed S] [--rounds R] [--cc CC]
+//
+// With --time-to-find T: instead, the fuzzer's power, as the time the built-in campaign
+// (one job, empty corpus) takes to find each mutant of the catalogue, median over
+// --seeds seeds of at most T seconds each (the `fuzz-time-to-find` target records it).
+//
+//   ringside-fuzz-bench --time-to-find 60 [--seeds 3] [--mutant ID...] [--fresh-only]
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +28,7 @@
 #include "engine/probe.hpp"
 #include "fuzzing/emit_c.hpp"
 #include "fuzzing/executor.hpp"
+#include "fuzzing/time_to_find.hpp"
 #include "gen/generator.hpp"
 
 using namespace ringside;
@@ -56,11 +63,45 @@ std::string row(const char* what, double execs, const Timing& t) {
                      1e6 * t.cpu / execs);
 }
 
+// The time-to-find table; 0 if it ran, 2 on a bad mutant id.
+int time_to_find_table(double seconds, unsigned seeds, const std::vector<std::string>& ids, bool fresh_only) {
+  std::vector<const Mutant*> mutants;
+  for (const auto& id : ids) {
+    const Mutant* m = mutant_by_id(id);
+    if (!m) {
+      std::cerr << "ringside-fuzz-bench: unknown mutant '" << id << "'\n";
+      return 2;
+    }
+    mutants.push_back(m);
+  }
+  if (mutants.empty())
+    for (const auto& m : all_mutants()) mutants.push_back(&m);  // mutants added later join by themselves
+  FindTimeOptions fo;
+  fo.seconds = seconds;
+  fo.seeds = seeds;
+  fo.campaign.jobs = 1;
+  fo.campaign.steer = !fresh_only;
+  if (!probe_kernel().uring) fo.campaign.gen.limits->uring = false;
+  double load[1] = {};
+  getloadavg(load, 1);
+  std::cout << fmt::format(
+      "ringside fuzzer time to find: {} mutant(s), one job, empty corpus, seeds 1-{}, at most {:g}s each{}\n"
+      "kernel {}; load average {:.2f} on {} cpus at the start\n\n",
+      mutants.size(), seeds, seconds, fresh_only ? ", fresh programs only (no steering)" : "", probe_kernel().release,
+      load[0], sysconf(_SC_NPROCESSORS_ONLN));
+  find_table(mutants, fo, [](const std::string& line) { std::cout << line << std::endl; });
+  getloadavg(load, 1);
+  std::cout << fmt::format("load average {:.2f} at the end\n", load[0]);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  unsigned programs = 2000, rounds = 3;
+  unsigned programs = 2000, rounds = 3, seeds = 3;
   uint64_t seed = 1;
+  double find_seconds = 0;
+  std::vector<std::string> mutant_ids;
   std::string cc = "cc", keep;
   po::options_description opts("ringside-fuzz-bench options");
   opts.add_options()("help,h", "show this help")(
@@ -68,7 +109,12 @@ int main(int argc, char** argv) {
       "seed", po::value(&seed)->default_value(seed), "seed of the first program")(
       "rounds", po::value(&rounds)->default_value(rounds), "passes over the corpus (reused engine and bare C)")(
       "cc", po::value(&cc)->default_value(cc), "C compiler for the bare-syscall programs")(
-      "keep", po::value(&keep), "also write the bare-syscall C program to this file");
+      "keep", po::value(&keep), "also write the bare-syscall C program to this file")(
+      "time-to-find", po::value(&find_seconds)->default_value(find_seconds),
+      "instead: seconds per mutant and seed for the time-to-find table (0: the exec/s benchmark)")(
+      "seeds", po::value(&seeds)->default_value(seeds), "time-to-find: seeds per mutant")(
+      "mutant", po::value(&mutant_ids)->composing(), "time-to-find: only these mutants (default: the catalogue)")(
+      "fresh-only", "time-to-find: fresh programs only, no steering by the corpus (to compare)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -81,6 +127,11 @@ int main(int argc, char** argv) {
     std::cout << opts << "\n";
     return 0;
   }
+  if (find_seconds < 0 || seeds < 1 || seeds > 99) {
+    std::cerr << "ringside-fuzz-bench: --time-to-find must not be negative and --seeds between 1 and 99\n";
+    return 2;
+  }
+  if (find_seconds > 0) return time_to_find_table(find_seconds, seeds, mutant_ids, vm.count("fresh-only") > 0);
   if (programs < 1 || rounds < 1) {
     std::cerr << "ringside-fuzz-bench: --programs and --rounds must be at least 1\n";
     return 2;

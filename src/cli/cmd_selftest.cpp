@@ -3,15 +3,16 @@
 // --fuzz-time, also how long the built-in fuzzer takes to find each mutant.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
-#include <set>
 #include <thread>
 
 #include "cli/options.hpp"
 #include "engine/probe.hpp"
-#include "fuzzing/campaign.hpp"
+#include "fuzzing/time_to_find.hpp"
 #include "mutate/mutants.hpp"
 #include "runner/known.hpp"
 #include "runner/suite_run.hpp"
@@ -23,37 +24,34 @@ bool load_selection(const std::vector<std::string>& paths, const std::vector<std
 
 namespace {
 
-// For each mutant, the built-in campaign from an empty corpus (generator only, seed 1,
-// one job, no shrinking, nothing written) until its first failure or `seconds`.
+// For each mutant, the built-in campaign from an empty corpus (one job, no shrinking,
+// nothing written) under seeds 1, 2 and 3, until its first kill or `seconds`.
 // Informational: returns nothing the exit status depends on.
-void fuzz_table(const std::vector<const Mutant*>& mutants, double seconds) {
-  CampaignOptions co;
-  co.seed = 1;
-  co.seconds = seconds;
-  co.jobs = 1;
-  co.progress_every = 0;
-  co.gen = fuzz_gen_options();
-  fmt::print("\nfuzzer from an empty corpus: seed {}, {} job, up to {:g}s per mutant\n", co.seed, co.jobs, seconds);
+void fuzz_table(const std::vector<const Mutant*>& mutants, double seconds, const RunOptions& strictness) {
+  FindTimeOptions fo;
+  fo.seconds = seconds;
+  fo.campaign.jobs = 1;
+  fo.campaign.profile = strictness.profile;
+  fo.campaign.tolerate = strictness.tolerate;
+  fo.campaign.gen = fuzz_gen_options();
+  fmt::print("\nfuzzer from an empty corpus: {} job, seeds 1-{}, up to {:g}s per mutant and seed\n", fo.campaign.jobs,
+             fo.seeds, seconds);
   if (const KernelProbe& k = probe_kernel(); !k.uring) {
     // As `ringside fuzz` does: without io_uring only the epoll part can be generated.
-    co.gen.limits->uring = false;
+    fo.campaign.gen.limits->uring = false;
     fmt::print("io_uring is not available ({}): fuzzing the epoll part only\n", k.uring_reason);
   }
-  fmt::print("{:<30} {:>5} {:>8} {:>9}  {}\n", "mutant", "found", "time", "execs", "first failure (rule)");
-  size_t found = 0;
-  for (const Mutant* m : mutants) {
-    co.mutant = m;
-    CampaignResult res = run_campaign(co);
-    std::string what = res.failure ? res.failure->result.rule_id : "NOT FOUND";
-    // A campaign that mostly ended in ERROR measured the environment, not the fuzzer.
-    if (!res.failure && res.stats.errors * 2 > res.stats.execs)
-      what += fmt::format(" (most programs ERROR: {})", res.first_error);
-    if (res.failure) ++found;
-    fmt::print("{:<30} {:>5} {:>7.2f}s {:>9}  {}\n", m->id, res.failure ? "yes" : "NO", res.stats.seconds,
-               res.stats.execs, what);
+  double load[1] = {};
+  getloadavg(load, 1);
+  fmt::print("(load average {:.2f} at the start)\n", load[0]);
+  std::fflush(stdout);
+  auto rows = find_table(mutants, fo, [](const std::string& line) {
+    fmt::print("{}\n", line);
     std::fflush(stdout);
-  }
-  fmt::print("\nthe fuzzer found {} of {} mutants within {:g}s each (not part of the exit status)\n", found,
+  });
+  size_t found = 0;
+  for (const auto& r : rows) found += r.found() * 2 > r.seconds.size();
+  fmt::print("\nthe fuzzer found {} of {} mutants within {:g}s (by most seeds; not part of the exit status)\n", found,
              mutants.size(), seconds);
 }
 
@@ -61,15 +59,17 @@ void fuzz_table(const std::vector<const Mutant*>& mutants, double seconds) {
 
 int cmd_selftest(const Args& args) {
   po::options_description opts("options");
+  StrictnessOptions strictness;
   std::vector<std::string> only;
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   double fuzz_time = 0;
   opts.add_options()("mutant,m", po::value(&only)->composing(), "only these mutants (default: the whole catalogue)")(
       "jobs,j", po::value(&jobs)->default_value(jobs), "scenarios run in parallel")(
       "fuzz-time", po::value(&fuzz_time)->default_value(fuzz_time),
-      "after the kill table, run the built-in fuzzer (seed 1, 1 job, empty corpus) under each mutant for up to this "
-      "many seconds and print how long it took to find it (0: off). Informational: a mutant the fuzzer does not "
-      "find is printed as NOT FOUND but does not change the exit status")("list", "list the mutants and exit");
+      "after the kill table, run the built-in fuzzer (1 job, empty corpus, seeds 1, 2 and 3) under each mutant for "
+      "up to this many seconds per seed and print the median time and programs it took to find it (0: off). "
+      "Informational: a mutant the fuzzer does not find is printed as NOT FOUND but does not change the exit status")("list", "list the mutants and exit");
+  strictness.add_to(opts);
   po::variables_map vm;
   if (auto rc = parse("selftest", "[--mutant ID...] [--jobs N] [--fuzz-time SECONDS] [--list]", args, opts, nullptr, vm))
     return *rc;
@@ -77,18 +77,18 @@ int cmd_selftest(const Args& args) {
     for (const auto& m : all_mutants()) fmt::print("{:<32} family {}  {}\n", m.id, m.family, m.summary);
     return kExitPass;
   }
-  if (!std::isfinite(fuzz_time) || fuzz_time < 0) {
-    std::cerr << "ringside selftest: --fuzz-time must be a number of seconds, 0 or more\n"
-              << "Try 'ringside selftest --help'.\n";
+  auto misuse = [](const std::string& what) {
+    std::cerr << "ringside selftest: " << what << "\nTry 'ringside selftest --help'.\n";
     return kExitUsage;
-  }
+  };
+  if (!std::isfinite(fuzz_time) || fuzz_time < 0) return misuse("--fuzz-time must be a number of seconds, 0 or more");
+  SuiteOptions so;
+  so.jobs = jobs;
+  if (std::string e = strictness.resolve(so.run.profile, so.run.tolerate); !e.empty()) return misuse(e);
   std::vector<const Mutant*> mutants;
   for (const auto& id : only) {
     const Mutant* m = mutant_by_id(id);
-    if (!m) {
-      std::cerr << "ringside selftest: unknown mutant '" << id << "'\n";
-      return kExitUsage;
-    }
+    if (!m) return misuse("unknown mutant '" + id + "'");
     mutants.push_back(m);
   }
   if (mutants.empty())
@@ -96,8 +96,7 @@ int cmd_selftest(const Args& args) {
 
   std::vector<LoadedScenario> suite;
   if (!load_selection({}, {}, suite)) return kExitUsage;
-  SuiteOptions so;
-  so.jobs = jobs;
+  fmt::print("selftest: profile {}{}\n", strictness.profile, tolerance_overrides(so.run.tolerate));
 
   // The suite must be green without a fault, or a "kill" would mean nothing. A failure
   // that is a known deviation of this kernel (ci/known-kernel-deviations) is not: that
@@ -127,33 +126,39 @@ int cmd_selftest(const Args& args) {
     return kExitFail;
   }
 
-  fmt::print("{:<30} {:>3} {:>7} {:>7}  {}\n", "mutant", "fam", "killed", "time", "killed by (scenario: rule)");
+  // A kill is a FAIL of an oracle rule; a deadline, a crash or an ERROR is not one.
+  fmt::print("{:<30} {:>3} {:>7} {:>7}  {}\n", "mutant", "fam", "killed", "time", "killed by (rule x scenarios)");
   size_t survivors = 0;
   for (const Mutant* m : mutants) {
     so.run.mutant = m;
     std::map<std::string, std::string> kills;  // scenario -> rule
+    size_t not_kills = 0;                      // failures of no oracle rule, and errors
     auto t1 = std::chrono::steady_clock::now();
     run_suite(suite, so, [&](const ScenarioResult& r) {
-      if (r.verdict == Verdict::Fail) kills[r.display_name()] = r.rule_id;
+      if (is_kill(r)) kills[r.display_name()] = r.rule_id;
+      else if (r.verdict == Verdict::Fail || r.verdict == Verdict::Error) ++not_kills;
     });
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
-    std::set<std::string> rules;
-    for (const auto& [sc, rl] : kills) rules.insert(rl);
-    std::string by;
-    size_t shown = 0;
+    // The rules that killed it, most kills first, each with one scenario it killed in.
+    std::map<std::string, std::pair<size_t, std::string>> rules;  // rule -> (kills, a scenario)
     for (const auto& [sc, rl] : kills) {
-      if (shown++ == 3) {
-        by += fmt::format(", +{} more", kills.size() - 3);
-        break;
-      }
-      by += (by.empty() ? "" : ", ") + sc + ": " + rl;
+      auto& [n, example] = rules[rl];
+      if (n++ == 0) example = sc;
     }
+    std::vector<std::pair<size_t, std::string>> order;
+    for (const auto& [rl, v] : rules) order.emplace_back(v.first, rl);
+    std::sort(order.rbegin(), order.rend());
+    std::string by;
+    for (size_t k = 0; k < order.size() && k < 3; ++k)
+      by += fmt::format("{}{} x{} (e.g. {})", k ? ", " : "", order[k].second, order[k].first, rules[order[k].second].second);
+    if (order.size() > 3) by += fmt::format(", +{} more rules", order.size() - 3);
     if (kills.empty()) ++survivors;
+    if (not_kills) by += fmt::format("{}({} deadline, crash or ERROR: no kill)", by.empty() ? "" : "; ", not_kills);
     fmt::print("{:<30} {:>3} {:>7} {:>6.1f}s  {}\n", m->id, m->family, kills.empty() ? "NO" : std::to_string(kills.size()),
-               secs, kills.empty() ? "SURVIVED" : by);
+               secs, kills.empty() ? "SURVIVED " + by : by);
   }
   fmt::print("\n{} of {} mutants killed\n", mutants.size() - survivors, mutants.size());
-  if (fuzz_time > 0) fuzz_table(mutants, fuzz_time);
+  if (fuzz_time > 0) fuzz_table(mutants, fuzz_time, so.run);
   return survivors ? kExitFail : kExitPass;
 }
 

@@ -14,14 +14,14 @@
 namespace ringside::cli {
 
 struct FuzzCommonOptions {
-  std::string profile = "linux";
+  StrictnessOptions strictness;  // --profile, --tolerate ID, --no-tolerate ID
   std::string mutant;  // test-only fault (see `ringside selftest --list`)
   std::string format = "auto";
   int64_t step_timeout_ms = 2000;
 
   void add(po::options_description& opts) {
+    strictness.add_to(opts);
     opts.add_options()
-        ("profile", po::value(&profile)->default_value(profile), "oracle profile: linux or contract")
         ("mutant", po::value(&mutant), "TEST ONLY: distort observations with this mutant before the oracle sees "
                                        "them (a planted deviation; '--mutant list' names them)")
         ("step-timeout", po::value(&step_timeout_ms)->default_value(step_timeout_ms), "deadline of one blocking step, ms");
@@ -31,13 +31,13 @@ struct FuzzCommonOptions {
                        "how to read FILE: auto (printable text is a script), script, or bytes (fuzzer input)");
   }
 
-  // Checks the values; prints why and returns false on misuse.
-  bool check(const char* cmd) const {
+  // Checks the values (and resolves the strictness); prints why and returns false on misuse.
+  bool check(const char* cmd) {
     auto bad = [&](const std::string& what) {
       std::cerr << "ringside " << cmd << ": " << what << "\nTry 'ringside " << cmd << " --help'.\n";
       return false;
     };
-    if (profile != "linux" && profile != "contract") return bad("--profile must be linux or contract");
+    if (std::string e = strictness.resolve(profile_, tolerate_); !e.empty()) return bad(e);
     if (format != "auto" && format != "script" && format != "bytes") return bad("--as must be auto, script or bytes");
     if (!mutant.empty() && !mutant_by_id(mutant)) return bad("unknown mutant '" + mutant + "' ('--mutant list' names them)");
     if (step_timeout_ms < 10) return bad("--step-timeout is too small");
@@ -67,7 +67,8 @@ struct FuzzCommonOptions {
   }
   ExecOptions exec() const {
     ExecOptions eo;
-    eo.profile = profile == "contract" ? Profile::Contract : Profile::Linux;
+    eo.profile = profile_;
+    eo.tolerate = tolerate_;
     eo.mutant = mutant.empty() ? nullptr : mutant_by_id(mutant);
     eo.step_deadline = std::chrono::milliseconds(step_timeout_ms);
     return eo;
@@ -75,6 +76,10 @@ struct FuzzCommonOptions {
   ProgramFormat program_format() const {
     return format == "script" ? ProgramFormat::Script : format == "bytes" ? ProgramFormat::Bytes : ProgramFormat::Auto;
   }
+
+ private:
+  Profile profile_ = Profile::Linux;  // resolved by check()
+  std::vector<std::pair<TolId, bool>> tolerate_;
 };
 
 // Runs programs the fuzzer's way (guarded, in process, one reused engine).

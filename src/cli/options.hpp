@@ -65,4 +65,11 @@ struct StrictnessOptions {
   }
 };
 
+// The overrides as a run's header shows them: ", tolerating X, not tolerating Y" ("" if none).
+inline std::string tolerance_overrides(const std::vector<std::pair<TolId, bool>>& overrides) {
+  std::string out;
+  for (const auto& [t, on] : overrides) out += std::string(on ? ", tolerating " : ", not tolerating ") + std::string(tolerance(t).id);
+  return out;
+}
+
 }  // namespace ringside::cli

@@ -55,7 +55,7 @@ std::string param_limit(const ParamSpec& ps, int64_t v, const FuzzLimits& l) {
 
 void ProgramBuilder::candidates(const Step& s, size_t slot, std::vector<ResId>& out) const {
   out.clear();
-  for (size_t r = 0; r < prog_.resources.size(); ++r)
+  for (size_t r = 0; r < nres_; ++r)
     if (checker_.alive(static_cast<ResId>(r)) && checker_.check_input(prog_, s, slot, static_cast<ResId>(r)).empty())
       out.push_back(static_cast<ResId>(r));
 }
@@ -75,12 +75,10 @@ std::span<const OpSpec* const> fuzzable_ops() {
 bool ProgramBuilder::applicable(Op op) const {
   const OpSpec& spec = op_spec(op);
   if (!fuzzable(spec)) return false;
-  if (limits_ && prog_.resources.size() + spec.outs.size() > limits_->max_resources) return false;
-  Step s;
-  s.op = op;
+  if (limits_ && nres_ + spec.outs.size() > limits_->max_resources) return false;
   for (size_t k = 0; k < spec.ins.size(); ++k) {
     bool any = false;
-    for (size_t r = 0; r < prog_.resources.size() && !any; ++r) {
+    for (size_t r = 0; r < nres_ && !any; ++r) {
       const Resource& res = prog_.resources[r];
       any = checker_.alive(static_cast<ResId>(r)) && kind_in(res.kind, spec.ins[k].kinds);
     }
@@ -92,7 +90,7 @@ bool ProgramBuilder::applicable(Op op) const {
 std::string ProgramBuilder::policy(const Step& s) const {
   const FuzzLimits& l = *limits_;
   if (prog_.steps.size() >= l.max_steps) return "more than " + std::to_string(l.max_steps) + " steps";
-  if (prog_.resources.size() + s.outs.size() > l.max_resources)
+  if (nres_ + s.outs.size() > l.max_resources)
     return "more than " + std::to_string(l.max_resources) + " resources";
   const OpSpec& spec = s.spec();
   if (!l.uring)
@@ -126,34 +124,64 @@ std::string ProgramBuilder::policy(const Step& s) const {
   return {};
 }
 
+Program ProgramBuilder::take() {
+  prog_.resources.resize(nres_);
+  reserved_ = false;
+  return std::move(prog_);
+}
+
+void ProgramBuilder::reserve(size_t resources, size_t steps) {
+  prog_.steps.reserve(steps);
+  if (prog_.resources.size() < resources) prog_.resources.resize(resources);
+  reserved_ = true;
+}
+
+// Forgets the tentative outputs from `base` on (room made by reserve() stays).
+void ProgramBuilder::drop_outputs(size_t base) {
+  if (!reserved_) prog_.resources.resize(base);
+  else
+    for (size_t r = base; r < prog_.resources.size(); ++r) prog_.resources[r] = Resource{};
+}
+
 std::string ProgramBuilder::add(Step s) {
   const OpSpec& spec = s.spec();
   if (s.params.size() != spec.params.size()) return "wrong parameter count";
   if (s.ins.size() < spec.ins.size()) return "missing operands";
   for (size_t k = 0; k < s.ins.size(); ++k)
-    if (auto e = checker_.check_input(prog_, s, k, s.ins[k]); !e.empty()) return e;
+    if (s.ins[k] >= nres_) return "unknown resource";
+    else if (auto e = checker_.check_input(prog_, s, k, s.ins[k]); !e.empty()) return e;
   if (s.later && !spec.outs.empty()) return "a `later` step cannot create resources";
+  if (reserved_ && (nres_ + spec.outs.size() > prog_.resources.size() || prog_.steps.size() == prog_.steps.capacity()))
+    return "no room left in the reserved program";
   // Outputs, tentatively, so that their kinds and the whole step can be checked.
-  const size_t base = prog_.resources.size();
+  const size_t base = nres_;
   const uint32_t index = static_cast<uint32_t>(prog_.steps.size());
   s.outs.clear();
   for (size_t k = 0; k < spec.outs.size(); ++k) {
     ResId id = static_cast<ResId>(base + k);
-    prog_.resources.push_back({"r" + std::to_string(id), ResKind{}, index});
+    Resource res{"r" + std::to_string(id), ResKind{}, index};
+    if (id < prog_.resources.size()) prog_.resources[id] = res;
+    else prog_.resources.push_back(res);
     s.outs.push_back(id);
     auto kind = output_kind(prog_, s, k);
     if (!kind) {
-      prog_.resources.resize(base);
+      drop_outputs(base);
       return "cannot tell the kind of an output";
     }
     prog_.resources[id].kind = *kind;
   }
   std::string err = checker_.check_step(prog_, s);
   if (err.empty() && limits_) err = fuzzable(spec) ? policy(s) : "a test-only step";
+  if (err.empty() && veto_) {
+    prog_.steps.push_back(s);
+    err = veto_(prog_, index);
+    prog_.steps.pop_back();
+  }
   if (!err.empty()) {
-    prog_.resources.resize(base);
+    drop_outputs(base);
     return err;
   }
+  nres_ = base + s.outs.size();
   checker_.apply(prog_, s);
   for (size_t k = 0; k < s.outs.size(); ++k) roots_.push_back(s.op == Op::Dup ? root(s.ins[0]) : s.outs[k]);
   // A readiness wrapper reads its file asynchronously from now on.

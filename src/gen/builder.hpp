@@ -5,6 +5,7 @@
 // op tables only, so operations added later flow through unchanged.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -35,12 +36,26 @@ struct FuzzLimits {
 
 class ProgramBuilder {
  public:
+  // What the program did so far may rule a statically valid step out (the fuzzer asks its
+  // model whether the step could only wait): called with the step appended as step i,
+  // it returns "" to take it, else why not.
+  using Veto = std::function<std::string(const Program& p, size_t i)>;
+
   explicit ProgramBuilder(std::optional<FuzzLimits> limits = std::nullopt) : limits_(limits) {}
 
+  // The program so far. After reserve(), its resource table also holds the unused room.
   const Program& program() const { return prog_; }
-  Program take() { return std::move(prog_); }
+  // The program as built (without unused room).
+  Program take();
   const std::optional<FuzzLimits>& limits() const { return limits_; }
   bool full() const { return limits_ && prog_.steps.size() >= limits_->max_steps; }
+  size_t resource_count() const { return nres_; }
+
+  void set_veto(Veto v) { veto_ = std::move(v); }
+  // Room made in advance for `resources` resources and `steps` steps, so that the
+  // program can grow while an engine runs it: the resource table keeps its size and the
+  // steps their addresses. Steps that would create more resources are refused.
+  void reserve(size_t resources, size_t steps);
 
   // Live resources usable as input `slot` of `s` (whose earlier inputs are set), in
   // resource order.
@@ -57,9 +72,13 @@ class ProgramBuilder {
  private:
   std::string policy(const Step& s) const;
   ResId root(ResId r) const { return roots_[r]; }
+  void drop_outputs(size_t base);
 
   std::optional<FuzzLimits> limits_;
   Program prog_;
+  size_t nres_ = 0;           // resources created (the rest of prog_.resources is room)
+  bool reserved_ = false;
+  Veto veto_;
   ProgramChecker checker_;
   std::vector<ResId> roots_;  // open file description of each resource (dup shares it)
   std::vector<ResId> busy_;   // descriptions a pending `later` step acts on

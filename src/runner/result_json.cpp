@@ -2,11 +2,10 @@
 
 namespace ringside {
 
-Verdict verdict_from_name(const std::string& s) {
-  if (s == "FAIL") return Verdict::Fail;
-  if (s == "SKIP") return Verdict::Skip;
-  if (s == "ERROR") return Verdict::Error;
-  return Verdict::Pass;
+std::optional<Verdict> verdict_from_name(const std::string& s) {
+  for (Verdict v : {Verdict::Pass, Verdict::Fail, Verdict::Skip, Verdict::Error})
+    if (s == verdict_name(v)) return v;
+  return std::nullopt;
 }
 
 void to_json(nlohmann::json& j, const ScenarioResult& r) {
@@ -45,8 +44,17 @@ void from_json(const nlohmann::json& j, ScenarioResult& r) {
   r.via = j.value("via", "");
   r.purpose = j.value("purpose", "");
   r.tags = j.value("tags", std::vector<std::string>{});
-  r.verdict = verdict_from_name(j.value("verdict", "PASS"));
   r.reason = j.value("reason", "");
+  // Fail closed: a result whose verdict is missing or unknown (a child that wrote half a
+  // result, a newer writer) is an ERROR, never a PASS.
+  const auto given = j.find("verdict");
+  const std::optional<Verdict> verdict =
+      given != j.end() && given->is_string() ? verdict_from_name(given->get<std::string>()) : std::nullopt;
+  r.verdict = verdict.value_or(Verdict::Error);
+  if (!verdict)
+    r.reason = (given == j.end() ? std::string("the result has no verdict")
+                                 : "the result has an unknown verdict " + given->dump()) +
+               (r.reason.empty() ? "" : " (reason: " + r.reason + ")");
   r.seconds = j.value("seconds", 0.0);
   r.trace = j.value("trace", std::vector<std::string>{});
   r.warnings = j.value("warnings", std::vector<std::string>{});

@@ -497,6 +497,17 @@ Check Oracle::Impl::drain(size_t i, const Step& s, const Observation& obs) {
     while (taken < prefix.size() - 1 && prefix[taken] != got) ++taken;
     uint64_t whole = 0;
     for (size_t n = 0; n < taken; ++n) whole += c.msgs[n];
+    // Each message's bytes (truncated to the chunk) are the next message of the stream,
+    // or one a `later` write may have put first.
+    if (obs.data.size() == got && got > 0) {
+      fds.exercise(RuleId::DataOrder);
+      const std::optional<uint64_t> plain = c.bytes.next_offset();
+      for (size_t n = 0; n < taken; ++n) {
+        const std::string_view msg = std::string_view(obs.data).substr(prefix[n], prefix[n + 1] - prefix[n]);
+        if (msg.empty()) continue;
+        if (Check e = bytes_checked(i, d.rx, c.bytes.take(msg), plain, "")) return e;
+      }
+    }
     if (whole) fds.read_stream(id, whole);
     if (obs.value == -EAGAIN && !racing && !c.async) c.bytes.observed_empty();
     return std::nullopt;

@@ -118,7 +118,10 @@ struct Oracle::Impl {
   // Family 2: data.
   bool tcp_peer_discards(const Desc& d) const;
   RetSet pending_errors(const Desc& d) const;
-  void tcp_sent_to_discarding_peer(Desc& d);
+  // Data went (soon: a step that wrote) or may go (maybe: a `later` write) to a peer that
+  // discards it: the RST it draws comes back then.
+  void tcp_sent_to_discarding_peer(Desc& d, Level when);
+  Check check_messages(size_t i, model::ChanId ch, uint64_t chunk, const Observation& obs);
   void tcp_epipe_seen(Desc& d);
   // The results a write of n may give; with assume_room, as if the buffer had room (what a
   // `later` write gives if the main thread reads first).

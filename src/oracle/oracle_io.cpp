@@ -213,6 +213,33 @@ Check Oracle::Impl::check_data(size_t i, model::ChanId ch, const Observation& ob
   return bytes_checked(i, ch, m, plain, "");
 }
 
+// The datagrams a drain read (each truncated to the chunk), concatenated: message by
+// message, each the next one of the stream or a floating one that may land first (the
+// boundaries are found by trying the lengths that may come next).
+Check Oracle::Impl::check_messages(size_t i, model::ChanId ch, uint64_t chunk, const Observation& obs) {
+  if (obs.ret <= 0 || obs.data.size() != static_cast<size_t>(obs.ret)) return std::nullopt;
+  fds.exercise(RuleId::DataOrder);
+  auto& c = fds.chan(ch);
+  const std::optional<uint64_t> plain = c.bytes.next_offset();
+  const std::string_view data(obs.data);
+  for (size_t at = 0; at < data.size();) {
+    std::optional<model::StreamBytes::Mismatch> m;
+    size_t took = 0;
+    for (uint64_t whole : c.bytes.next_message_lengths()) {
+      const size_t n = static_cast<size_t>(std::min(whole, chunk));
+      if (n == 0 || at + n > data.size()) continue;
+      m = c.bytes.take(data.substr(at, n));
+      if (!m) {
+        took = n;
+        break;
+      }
+    }
+    if (!took) return bytes_checked(i, ch, m ? m : c.bytes.take(data.substr(at)), plain, "");
+    at += took;
+  }
+  return std::nullopt;
+}
+
 // A StreamBytes check's outcome as a verdict, and the span of a channel whose readers
 // compete (checked within bounds until it is empty again).
 Check Oracle::Impl::bytes_checked(size_t i, model::ChanId ch, const std::optional<model::StreamBytes::Mismatch>& m,
@@ -295,24 +322,24 @@ Check Oracle::Impl::write(size_t i, const Step& s, const Observation& obs) {
     tcp_epipe_seen(d);
   }
   if (obs.ret < 0) unix_send_failed(id, obs.ret);
-  if (d.is_tcp() && tcp_peer_discards(d) && obs.ret > 0) tcp_sent_to_discarding_peer(d);
+  if (d.is_tcp() && tcp_peer_discards(d) && obs.ret > 0) tcp_sent_to_discarding_peer(d, fds.de_facto_soon());
   return std::nullopt;
 }
 
-void Oracle::Impl::tcp_sent_to_discarding_peer(Desc& d) {
+void Oracle::Impl::tcp_sent_to_discarding_peer(Desc& d, Level when) {
   // The peer aborts on data it cannot take (RFC 1122): it resets, and the RST it answers
   // with comes back some time later.
   if (d.peer != kNone && !possible(d.peer_gone)) {
     Desc& p = fds.desc(d.peer);
-    p.reset = strongest(p.reset, fds.de_facto_soon());
+    p.reset = strongest(p.reset, when);
     p.err = ECONNRESET;
-    p.err_level = strongest(p.err_level, fds.de_facto_soon());
-    fds.wakes().push_back({d.peer, 0, fds.de_facto_soon(), RuleId::StreamReset});
+    p.err_level = strongest(p.err_level, when);
+    fds.wakes().push_back({d.peer, 0, when, RuleId::StreamReset});
   }
-  d.reset = strongest(d.reset, fds.de_facto_soon());
+  d.reset = strongest(d.reset, when);
   // tcp_reset in CLOSE_WAIT (the peer's FIN came first) sets EPIPE, not ECONNRESET.
   d.err = possible(d.rcv_shut) ? model::kErrResetOrPipe : ECONNRESET;
-  d.err_level = strongest(d.err_level, fds.de_facto_soon());
+  d.err_level = strongest(d.err_level, when);
 }
 
 // eventfd(2): "If the eventfd counter has a nonzero value, then a read(2) returns 8 bytes
@@ -499,15 +526,7 @@ Check Oracle::Impl::drain(size_t i, const Step& s, const Observation& obs) {
     for (size_t n = 0; n < taken; ++n) whole += c.msgs[n];
     // Each message's bytes (truncated to the chunk) are the next message of the stream,
     // or one a `later` write may have put first.
-    if (obs.data.size() == got && got > 0) {
-      fds.exercise(RuleId::DataOrder);
-      const std::optional<uint64_t> plain = c.bytes.next_offset();
-      for (size_t n = 0; n < taken; ++n) {
-        const std::string_view msg = std::string_view(obs.data).substr(prefix[n], prefix[n + 1] - prefix[n]);
-        if (msg.empty()) continue;
-        if (Check e = bytes_checked(i, d.rx, c.bytes.take(msg), plain, "")) return e;
-      }
-    }
+    if (Check e = check_messages(i, d.rx, chunk, obs)) return e;
     if (whole) fds.read_stream(id, whole);
     if (obs.value == -EAGAIN && !racing && !c.async) c.bytes.observed_empty();
     return std::nullopt;
@@ -600,7 +619,7 @@ Check Oracle::Impl::fill(size_t i, const Step& s, const Observation& obs) {
     d.err = ECONNRESET;
     d.err_level = strongest(d.err_level, Level::Maybe);
   }
-  if (d.is_tcp() && tcp_peer_discards(d) && obs.ret > 0) tcp_sent_to_discarding_peer(d);
+  if (d.is_tcp() && tcp_peer_discards(d) && obs.ret > 0) tcp_sent_to_discarding_peer(d, fds.de_facto_soon());
   if (obs.ret > 0) {
     uint64_t left = static_cast<uint64_t>(obs.ret);
     // Datagrams keep their boundaries, and AF_UNIX streams charge each write's skbs

@@ -46,6 +46,8 @@ Check Oracle::Impl::observe_later(size_t i, const Step& s) {
   // runs: until the join the socket is followed within bounds.
   if (s.op == Op::Write && d.kind == ResKind::UnixDgram && d.tx != kNone && possible(d.peer_gone))
     ledger.open_span(d.id, d.origin, TolId::UnixDgramSendToGonePeer);
+  // Data for a TCP peer that is closed or closing draws a RST whenever the helper sends it.
+  if (s.op == Op::Write && d.is_tcp() && tcp_peer_discards(d)) tcp_sent_to_discarding_peer(d, Level::Maybe);
   // (A shutdown takes effect even when it fails ENOTCONN on a closed TCP socket.)
   const bool certain = later.expect.single(only) && (only == success || s.op == Op::Shutdown);
   later.uncertain = !certain;

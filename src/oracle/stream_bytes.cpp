@@ -172,6 +172,16 @@ bool StreamBytes::parse(std::string_view data, size_t at, Cursor& c, size_t& bud
   return false;
 }
 
+std::vector<uint64_t> StreamBytes::next_message_lengths() const {
+  std::vector<uint64_t> out;
+  uint64_t off = 0, len = 0;
+  if (ordered_at(read_.ordered, read_, off, len)) out.push_back(len);
+  for (size_t f = 0; f < floating_.size(); ++f)
+    if (read_.floating[f] == 0 && floating_[f].len != 0 && read_.ordered >= floating_[f].after)
+      out.push_back(floating_[f].len);
+  return out;
+}
+
 bool StreamBytes::take_message(std::string_view data, Cursor& c, uint64_t& whole) const {
   // A datagram is one message: the ordered one next, or a floating one that may land first.
   uint64_t off = 0, len = 0;

@@ -56,6 +56,9 @@ class StreamBytes {
   // A read(2) (one read of a drain) returned these bytes. A datagram read takes a whole
   // message, of which data may be a truncated prefix.
   std::optional<Mismatch> take(std::string_view data);
+  // Datagrams: the whole lengths of the messages that may be read next (the next one in
+  // order, and any floating one that may land first).
+  std::vector<uint64_t> next_message_lengths() const;
   // A request whose end will not be seen (its ring was closed): a read may have taken
   // bytes, a write may have put some or all of its bytes.
   void abandon_read();

@@ -22,6 +22,7 @@ int cmd_repro(const Args& args);
 int cmd_corpus(const Args& args);
 int cmd_bench(const Args& args);
 int cmd_selftest(const Args& args);
+int cmd_explain(const Args& args);
 
 struct Command {
   const char* name;

@@ -9,6 +9,7 @@ const std::vector<Command>& commands() {
       {"run", "run scenarios on the running kernel and check them against the oracle", cmd_run},
       {"list", "list the scenarios (name, tags, purpose)", cmd_list},
       {"rules", "list the oracle's rules with the documented behaviour each encodes", cmd_rules},
+      {"explain", "describe a step, rule or tolerance: parameters, what judges it, scenarios, a breaking trace", cmd_explain},
       {"probe", "show what this kernel supports (io_uring opcodes and features, epoll flags)", cmd_probe},
       {"fuzz", "fuzz with generated programs until a failure, then shrink it (no libFuzzer needed)", cmd_fuzz},
       {"shrink", "shrink a failing scenario or fuzzer input while the same rule still fails", cmd_shrink},

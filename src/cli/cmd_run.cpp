@@ -54,11 +54,6 @@ bool load_selection(const std::vector<std::string>& paths, const std::vector<std
 
 namespace {
 
-// Exit status when behaviour changed since the baseline and --fail-on-baseline-change is
-// given (and nothing failed: a FAIL's 1 comes first). kselftest uses 0, 1 and 4; 2 is ours
-// for usage errors.
-constexpr int kExitBaselineChanged = 3;
-
 bool read_file(const std::string& path, std::string& text) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/manual.hpp"
 
 namespace ringside::cli {
 
@@ -27,9 +28,10 @@ void print_main_usage(std::ostream& out) {
          "Conformance and fuzz testing of Linux epoll and io_uring against a reference oracle.\n\n"
          "commands:\n";
   for (const auto& c : commands()) out << "  " << c.name << std::string(10 - std::string(c.name).size(), ' ') << c.summary << "\n";
-  out << "\n'ringside <command> --help' describes a command's options.\n"
-         "Exit status: 0 all passed, 1 a failure or error, 2 usage or bad script, 4 everything skipped;\n"
-         "3 behaviour changed since the baseline (run --baseline FILE --fail-on-baseline-change).\n";
+  out << "\n'ringside <command> --help' describes a command's options; 'ringside --version' the version;\n"
+         "'ringside --man' prints the man page ringside(1), 'ringside --bash-completion' the bash completion.\n\n"
+         "exit status:\n";
+  for (const auto& e : kExitStatuses) out << "  " << e.code << "  " << e.meaning << "\n";
 }
 
 }  // namespace ringside::cli
@@ -43,6 +45,19 @@ int main(int argc, char** argv) {
   std::string name = argv[1];
   if (name == "--help" || name == "-h" || name == "help") {
     print_main_usage(std::cout);
+    return kExitPass;
+  }
+  if (name == "--version") {
+    std::cout << "ringside " << RINGSIDE_VERSION << "\n";
+    return kExitPass;
+  }
+  if (name == "--man" || name == "--bash-completion") {
+    if (argc > 2) {
+      std::cerr << "ringside: " << name << " takes no arguments\n";
+      return kExitUsage;
+    }
+    if (name == "--man") print_man_page(std::cout);
+    else print_bash_completion(std::cout);
     return kExitPass;
   }
   for (const auto& c : commands())

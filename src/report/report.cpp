@@ -201,8 +201,20 @@ std::unique_ptr<Reporter> make_tee_reporter(std::vector<std::unique_ptr<Reporter
   return std::make_unique<TeeReporter>(std::move(reporters));
 }
 
+std::span<const ReportFormat> report_formats() {
+  static constexpr ReportFormat kFormats[] = {
+      {"human", "one line per scenario run, failures in full, a progress line on a terminal"},
+      {"ktap", "KTAP version 1 as kselftest prints it, for kernel CI (KernelCI, LKFT)"},
+      {"junit", "JUnit XML as Jenkins and GitLab read it, one testsuite per behaviour family"},
+      {"json", "one JSON document (docs/report-json.md, docs/schemas/ringside-report.schema.json)"},
+  };
+  return kFormats;
+}
+
 bool is_report_format(const std::string& name) {
-  return name == "human" || name == "ktap" || name == "junit" || name == "json";
+  for (const auto& f : report_formats())
+    if (f.name == name) return true;
+  return false;
 }
 
 std::unique_ptr<Reporter> make_reporter(const std::string& format, std::ostream& out, bool tty, bool verbose) {

@@ -5,6 +5,8 @@
 #include <iosfwd>
 #include <map>
 #include <memory>
+#include <span>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -51,6 +53,11 @@ std::unique_ptr<Reporter> make_json_reporter(std::ostream& out);
 std::unique_ptr<Reporter> make_tee_reporter(std::vector<std::unique_ptr<Reporter>> reporters);
 
 // The report formats by name ("human" needs a terminal decision, so is made by the caller).
+struct ReportFormat {
+  std::string_view name;
+  std::string_view description;  // one line, for --help and the man page
+};
+std::span<const ReportFormat> report_formats();
 bool is_report_format(const std::string& name);
 std::unique_ptr<Reporter> make_reporter(const std::string& format, std::ostream& out, bool tty, bool verbose);
 

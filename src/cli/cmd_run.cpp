@@ -82,8 +82,8 @@ int cmd_run(const Args& args) {
       ("filter,f", po::value(&filters)->composing(), "run scenarios whose name or tag matches (glob or substring)")
       ("profile", po::value(&profile)->default_value(profile), "oracle profile: linux (de-facto Linux) or contract (documented only)")
       ("repeat", po::value(&repeat)->default_value(repeat), "run the selection N times and report pass rates")
-      ("format", po::value(&format)->default_value(format), "output on stdout: human, ktap, junit or json")
-      ("output,o", po::value(&outputs)->composing(), "also write FORMAT=FILE (ktap, junit, json, human); may repeat")
+      ("format", po::value(&format)->default_value(format), ("output on stdout: " + report_format_names()).c_str())
+      ("output,o", po::value(&outputs)->composing(), ("also write FORMAT=FILE (" + report_format_names() + "); may repeat").c_str())
       ("report-name", po::value(&report_name)->default_value(report_name), "JUnit: name of the run, prefix of suites and classes")
       ("record-baseline", po::value(&record_baseline), "save what was observed per scenario to FILE (JSON)")
       ("baseline", po::value(&baseline_file), "report behaviour that changed since the baseline FILE")
@@ -107,7 +107,7 @@ int cmd_run(const Args& args) {
     return kExitUsage;
   };
   if (profile != "linux" && profile != "contract") return misuse("--profile must be linux or contract");
-  if (!is_report_format(format)) return misuse("--format must be human, ktap, junit or json");
+  if (!is_report_format(format)) return misuse("--format must be " + report_format_names());
   std::vector<FileOutput> files;
   for (const auto& o : outputs) {
     size_t eq = o.find('=');

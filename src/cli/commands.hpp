@@ -39,6 +39,7 @@ int cmd_corpus(const Args& args);
 int cmd_bench(const Args& args);
 int cmd_selftest(const Args& args);
 int cmd_explain(const Args& args);
+int cmd_report(const Args& args);
 
 struct Command {
   const char* name;

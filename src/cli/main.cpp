@@ -18,6 +18,7 @@ const std::vector<Command>& commands() {
       {"repro", "emit a standalone C reproducer (libc + liburing) of a failing program", cmd_repro},
       {"corpus", "write the libFuzzer seed corpus (from the scenarios) and its dictionary", cmd_corpus},
       {"selftest", "prove the gate: the suite must catch every injected fault (mutant)", cmd_selftest},
+      {"report", "render HTML pages from JSON reports: one run, or ci/kernel-matrix's kernels x families", cmd_report},
       {"bench", "measure the seed's performance models (syscall, switch and queuing costs, R(k), B*)", cmd_bench},
   };
   return v;

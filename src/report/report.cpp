@@ -1,5 +1,7 @@
 #include "report/report.hpp"
 
+#include "report/html.hpp"
+
 #include <fmt/format.h>
 
 #include <ostream>
@@ -14,6 +16,11 @@ void Totals::add(Verdict v) {
     case Verdict::Skip: ++skip; break;
     case Verdict::Error: ++error; break;
   }
+}
+
+std::string family_of(const std::string& name) {
+  size_t slash = name.find('/');
+  return slash == std::string::npos ? "scenarios" : name.substr(0, slash);
 }
 
 std::string describe_failure(const ScenarioResult& r, size_t trace_tail) {
@@ -207,8 +214,16 @@ std::span<const ReportFormat> report_formats() {
       {"ktap", "KTAP version 1 as kselftest prints it, for kernel CI (KernelCI, LKFT)"},
       {"junit", "JUnit XML as Jenkins and GitLab read it, one testsuite per behaviour family"},
       {"json", "one JSON document (docs/report-json.md, docs/schemas/ringside-report.schema.json)"},
+      {"html", "one self-contained HTML page: summary, families, failures with traces, race histograms"},
   };
   return kFormats;
+}
+
+std::string report_format_names() {
+  std::string s;
+  auto all = report_formats();
+  for (size_t i = 0; i < all.size(); ++i) s += (i == 0 ? "" : i + 1 == all.size() ? " or " : ", ") + std::string(all[i].name);
+  return s;
 }
 
 bool is_report_format(const std::string& name) {
@@ -221,6 +236,7 @@ std::unique_ptr<Reporter> make_reporter(const std::string& format, std::ostream&
   if (format == "ktap") return make_ktap_reporter(out);
   if (format == "junit") return make_junit_reporter(out);
   if (format == "json") return make_json_reporter(out);
+  if (format == "html") return make_html_reporter(out);
   return make_human_reporter(out, tty, verbose);
 }
 

@@ -58,11 +58,15 @@ struct ReportFormat {
   std::string_view description;  // one line, for --help and the man page
 };
 std::span<const ReportFormat> report_formats();
+std::string report_format_names();  // "human, ktap, junit, json or html"
 bool is_report_format(const std::string& name);
 std::unique_ptr<Reporter> make_reporter(const std::string& format, std::ostream& out, bool tty, bool verbose);
 
 // What the baseline comparison found, as lines for people.
 std::vector<std::string> describe_baseline(const BaselineComparison& c, bool gating);
+
+// A scenario's behaviour family: the first part of its name ("epoll/et_refire" -> "epoll").
+std::string family_of(const std::string& scenario_name);
 
 // The failure of one scenario, several lines, for people.
 std::string describe_failure(const ScenarioResult& r, size_t trace_tail);

@@ -15,6 +15,7 @@
 #include "engine/probe.hpp"
 #include "mutate/mutants.hpp"
 #include "program/uring_ids.hpp"
+#include "report/progress_line.hpp"
 #include "report/report.hpp"
 #include "runner/baseline.hpp"
 #include "runner/kernel_log.hpp"
@@ -169,7 +170,11 @@ int cmd_run(const Args& args) {
   const KernelProbe& probe = probe_kernel();
   if (!probe.uring) notes.push_back("io_uring is unavailable here (" + probe.uring_reason + "): its scenarios SKIP");
 
-  bool tty = isatty(STDOUT_FILENO) && format == "human";
+  // Long runs (--repeat, --stress) show one progress line on a terminal's stderr; the
+  // human report's own progress on stdout then stays off, not to draw two.
+  ProgressLine line("run", STDERR_FILENO, isatty(STDERR_FILENO) && (repeat > 1 || stress > 0));
+  const bool line_shares_stdout = line.enabled() && isatty(STDOUT_FILENO);
+  bool tty = isatty(STDOUT_FILENO) && format == "human" && !line.enabled();
   std::vector<std::unique_ptr<Reporter>> reporters;
   reporters.push_back(make_reporter(format, std::cout, tty, vm.count("verbose")));
   for (auto& f : files) {
@@ -194,6 +199,7 @@ int cmd_run(const Args& args) {
   std::map<std::string, std::pair<unsigned, unsigned>> rates;  // name -> (passed, runs)
   size_t index = 0;
   auto t0 = std::chrono::steady_clock::now();
+  line.start(info.total);
   run_suite(
       sel, so,
       [&](const ScenarioResult& r) {
@@ -202,9 +208,15 @@ int cmd_run(const Args& args) {
         rate.second++;
         if (r.verdict == Verdict::Pass || r.verdict == Verdict::Skip) rate.first++;
         now.add(r, info.scripts[r.name]);
+        if (line_shares_stdout) line.clear();
         reporter->result(index++, r);
+        line.update(index, totals.fail + totals.error, r.display_name());
       },
-      [&](size_t done, const std::string& running) { reporter->progress(done, running); });
+      [&](size_t done, const std::string& running) {
+        reporter->progress(done, running);
+        line.update(done, totals.fail + totals.error, running);
+      });
+  line.clear();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (repeat > 1) {
     size_t perfect = 0;

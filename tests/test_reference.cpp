@@ -192,7 +192,7 @@ TEST_CASE("explain knows every step, rule and tolerance", "[reference][explain][
 }
 
 TEST_CASE("ringside explain on the command line", "[reference][explain][cli]") {
-  using test::ringside;
+  using support::ringside;
   auto r = ringside("explain epoll_wait --no-run");
   CHECK(r.status == 0);
   CHECK(r.out.find(step_section(op_spec(Op::EpollWait))) == 0);

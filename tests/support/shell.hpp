@@ -1,5 +1,6 @@
 // Runs a shell command line for tests of the command line: exit status and output
-// (stdout and stderr together).
+// (stdout and stderr together). Not in namespace ringside, so that a test may call its
+// helper `ringside(...)`.
 #pragma once
 #include <sys/wait.h>
 
@@ -8,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace ringside::test {
+namespace support {
 
 struct Ran {
   int status;  // exit status, 128 if killed by a signal
@@ -30,4 +31,4 @@ inline Ran shell(const std::string& cmd_line) {
 // ringside (the binary this build made) with the given arguments.
 inline Ran ringside(const std::string& args) { return shell(std::string(RINGSIDE_BINARY) + " " + args); }
 
-}  // namespace ringside::test
+}  // namespace support

@@ -8,7 +8,7 @@ chrome=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$chrome" ] || { echo "html_screenshot: SKIP: no chromium (apt-get install chromium)" >&2; exit 4; }
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-"$bin" run -f race/timeout -f epoll/et_refire --mutant epoll.drop_et_refire -o "html=$dir/report.html" >/dev/null || true
+"$bin" run -f race/timeout -f epoll/et_refire --mutant epoll.drop_et_refire --no-kernel-log -o "html=$dir/report.html" >/dev/null || true
 timeout 120 "$chrome" --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run \
   --disable-component-update --disable-sync --user-data-dir="$dir/profile" --hide-scrollbars \
   --window-size=1024,1400 --screenshot="$dir/report.png" "file://$dir/report.html" >"$dir/chromium.log" 2>&1 \

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
@@ -101,7 +102,34 @@ void deny_io_uring() {
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) _exit(126);
 }
 
+// preadv2 ignores RWF_NOWAIT and blocks on an empty pipe, as gVisor's does (an LD_PRELOADed
+// fake). alarm() bounds the whole command: a hang ends it with SIGALRM (status 142).
+void preload_blocking_preadv2() {
+  setenv("LD_PRELOAD", RINGSIDE_FAKE_PREADV2, 1);
+  setenv("ASAN_OPTIONS", "verify_asan_link_order=0:detect_leaks=0", 1);
+  alarm(60);
+}
+
 }  // namespace
+
+TEST_CASE("a probe call that blocks is given up as unknown after its deadline, and the run goes on", "[cli][kernel]") {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto probe = run_ringside({"probe"}, preload_blocking_preadv2);
+  INFO(probe.out);
+  CHECK(probe.status == 0);
+  CHECK(probe.out.find("pipes:     unknown: preadv2(RWF_NOWAIT) of an empty pipe: no answer within") !=
+        std::string::npos);
+  auto r = run_ringside({"run", "--format", "ktap", "-f", "eventfd/counter"}, preload_blocking_preadv2);
+  INFO(r.out);
+  CHECK(r.status == 0);
+  CHECK(r.out.find("ok 1 eventfd/counter") != std::string::npos);
+  CHECK(r.out.find("# probe: pipe_nowait unknown: preadv2(RWF_NOWAIT) of an empty pipe: no answer within") !=
+        std::string::npos);
+  // Each command waits out one probe deadline (2 s), not the alarm.
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(30));
+  // Without the fake the same probe answers.
+  CHECK(run_ringside({"probe"}).out.find("pipes:     unknown") == std::string::npos);
+}
 
 TEST_CASE("report files (--output FORMAT=FILE) are written beside the human output", "[cli][report]") {
   Dir d;

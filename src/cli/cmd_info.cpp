@@ -74,8 +74,11 @@ int cmd_probe(const Args& args) {
   const KernelProbe& p = probe_kernel();
   fmt::print("kernel:    Linux {}\n", p.release);
   fmt::print("ipv6:      {}\n", p.ipv6 ? "::1 available" : "unavailable");
-  fmt::print("pipes:     {}\n", p.pipe_nowait ? "RWF_NOWAIT supported (io_uring reads them without io-wq)"
-                                         : "no RWF_NOWAIT (io_uring retries waiting reads from io-wq)");
+  if (const UnknownFact* u = p.unknown_fact("pipe_nowait"))
+    fmt::print("pipes:     unknown: {} (judged as without RWF_NOWAIT)\n", u->reason);
+  else
+    fmt::print("pipes:     {}\n", p.pipe_nowait ? "RWF_NOWAIT supported (io_uring reads them without io-wq)"
+                                           : "no RWF_NOWAIT (io_uring retries waiting reads from io-wq)");
   // epoll flags: try each on an eventfd.
   int ep = epoll_create1(EPOLL_CLOEXEC), efd = eventfd(0, EFD_CLOEXEC);
   std::string flags;

@@ -75,13 +75,13 @@ struct FileOutput {
 int cmd_run(const Args& args) {
   po::options_description opts("options");
   std::vector<std::string> paths, filters, outputs;
-  std::string profile = "linux", format = "human", record_baseline, baseline_file, report_name = "ringside";
+  StrictnessOptions strictness;
+  std::string format = "human", record_baseline, baseline_file, report_name = "ringside";
   unsigned repeat = 1, jobs = std::max(1u, std::thread::hardware_concurrency()), stress = 0;
   int64_t timeout_ms = 30000, step_timeout_ms = 5000;
   std::string mutant, via;
   opts.add_options()
       ("filter,f", po::value(&filters)->composing(), "run scenarios whose name or tag matches (glob or substring)")
-      ("profile", po::value(&profile)->default_value(profile), "oracle profile: linux (de-facto Linux) or contract (documented only)")
       ("repeat", po::value(&repeat)->default_value(repeat), "run the selection N times and report pass rates")
       ("format", po::value(&format)->default_value(format), ("output on stdout: " + report_format_names()).c_str())
       ("output,o", po::value(&outputs)->composing(), ("also write FORMAT=FILE (" + report_format_names() + "); may repeat").c_str())
@@ -99,6 +99,7 @@ int cmd_run(const Args& args) {
       ("mutant", po::value(&mutant), "inject a fault between kernel and oracle (see 'ringside selftest --list')")
       ("verbose,v", "print every step's trace")
       ("path", po::value(&paths)->composing(), "scenario files or directories (default: the embedded suite)");
+  strictness.add_to(opts);
   po::positional_options_description pos;
   pos.add("path", -1);
   po::variables_map vm;
@@ -107,7 +108,10 @@ int cmd_run(const Args& args) {
     std::cerr << "ringside run: " << what << "\nTry 'ringside run --help'.\n";
     return kExitUsage;
   };
-  if (profile != "linux" && profile != "contract") return misuse("--profile must be linux or contract");
+  Profile profile_id;
+  std::vector<std::pair<TolId, bool>> overrides;
+  if (std::string e = strictness.resolve(profile_id, overrides); !e.empty()) return misuse(e);
+  const std::string& profile = strictness.profile;
   if (!is_report_format(format)) return misuse("--format must be " + report_format_names());
   std::vector<FileOutput> files;
   for (const auto& o : outputs) {
@@ -151,7 +155,8 @@ int cmd_run(const Args& args) {
 
   SuiteOptions so;
   so.run.mutant = injected;
-  so.run.profile = profile == "linux" ? Profile::Linux : Profile::Contract;
+  so.run.profile = profile_id;
+  so.run.tolerate = overrides;
   so.run.scenario_deadline = std::chrono::milliseconds(timeout_ms);
   so.run.step_deadline = std::chrono::milliseconds(step_timeout_ms);
   so.run.isolate = !vm.count("no-isolate");
@@ -169,6 +174,7 @@ int cmd_run(const Args& args) {
   }
   const KernelProbe& probe = probe_kernel();
   if (!probe.uring) notes.push_back("io_uring is unavailable here (" + probe.uring_reason + "): its scenarios SKIP");
+  for (const auto& u : probe.unknown) notes.push_back("probe: " + u.feature + " unknown: " + u.reason);
 
   // Long runs (--repeat, --stress) show one progress line on a terminal's stderr; the
   // human report's own progress on stdout then stays off, not to draw two.
@@ -203,7 +209,7 @@ int cmd_run(const Args& args) {
   run_suite(
       sel, so,
       [&](const ScenarioResult& r) {
-        totals.add(r.verdict);
+        totals.add(r);
         auto& rate = rates[r.display_name()];
         rate.second++;
         if (r.verdict == Verdict::Pass || r.verdict == Verdict::Skip) rate.first++;

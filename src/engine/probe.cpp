@@ -1,16 +1,22 @@
 #include "engine/probe.hpp"
 
+#include <fcntl.h>
 #include <liburing.h>
 #include <netinet/in.h>
-#include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <fstream>
+#include <optional>
+
+#include "engine/deadline.hpp"
 
 namespace ringside {
 namespace {
@@ -44,6 +50,70 @@ constexpr FeatName kFeats[] = {
     {1u << 15, "min_timeout"},    {1u << 16, "rw_attr"},      {1u << 17, "no_iowait"},
 };
 
+// Runs `call` in a child process and returns what it returned, or nothing (with the reason
+// in `why`) if the child gave no answer within kProbeDeadline; it is then killed. For the
+// probe calls that could block where an implementation does not honour a nonblocking flag.
+std::optional<int> in_child_with_deadline(int (*call)(), std::string& why) {
+  int res[2];
+  if (::pipe2(res, O_CLOEXEC) != 0) {
+    why = std::string("pipe2: ") + strerrorname_np(errno);
+    return std::nullopt;
+  }
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(res[0]);
+    const int r = call();
+    ::_exit(::write(res[1], &r, sizeof r) == sizeof r ? 0 : 1);
+  }
+  ::close(res[1]);
+  if (pid < 0) {
+    why = std::string("fork: ") + strerrorname_np(errno);
+    ::close(res[0]);
+    return std::nullopt;
+  }
+  const int64_t until = monotonic_ns() + std::chrono::nanoseconds(kProbeDeadline).count();
+  pollfd pf{res[0], POLLIN, 0};
+  int n = 0;
+  for (int64_t left; (left = until - monotonic_ns()) > 0;) {
+    n = ::poll(&pf, 1, static_cast<int>(left / 1000000 + 1));
+    if (n >= 0 || errno != EINTR) break;
+  }
+  int r = 0;
+  const bool answered = n > 0 && ::read(res[0], &r, sizeof r) == sizeof r;
+  if (!answered) ::kill(pid, SIGKILL);
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  ::close(res[0]);
+  if (answered) return r;
+  why = n > 0 ? "the probe's child process ended without an answer"
+              : "no answer within " + std::to_string(kProbeDeadline.count()) + " ms (the call blocked)";
+  return std::nullopt;
+}
+
+// preadv2(RWF_NOWAIT) of an empty pipe: 0, or the errno. A file without FMODE_NOWAIT fails
+// EOPNOTSUPP (kiocb_set_rw_flags); a pipe that supports it says EAGAIN. An implementation
+// that ignores the flag blocks here (gVisor does), hence the child process.
+int pipe_read_nowait() {
+  int pfd[2];
+  if (::pipe2(pfd, O_CLOEXEC) != 0) return errno;
+  char b;
+  iovec v{&b, 1};
+  const int r = ::preadv2(pfd[0], &v, 1, -1, RWF_NOWAIT) < 0 ? errno : 0;
+  ::close(pfd[0]);
+  ::close(pfd[1]);
+  return r;
+}
+
+void probe_pipe_nowait(KernelProbe& p) {
+  std::string why;
+  if (auto e = in_child_with_deadline(pipe_read_nowait, why)) {
+    p.pipe_nowait = *e != EOPNOTSUPP;
+    if (p.pipe_nowait) p.features.insert("pipe_nowait");
+  } else {
+    p.unknown.push_back({"pipe_nowait", "preadv2(RWF_NOWAIT) of an empty pipe: " + why});
+  }
+}
+
 KernelProbe do_probe() {
   KernelProbe p;
   utsname u{};
@@ -57,17 +127,9 @@ KernelProbe do_probe() {
     ::close(s);
   }
   if (p.ipv6) p.features.insert("ipv6");
-  // preadv2(RWF_NOWAIT) on a file without FMODE_NOWAIT fails EOPNOTSUPP (kiocb_set_rw_flags);
-  // an empty pipe that supports it says EAGAIN.
-  if (int pfd[2]; ::pipe2(pfd, O_CLOEXEC) == 0) {
-    char b;
-    iovec v{&b, 1};
-    p.pipe_nowait = !(::preadv2(pfd[0], &v, 1, -1, RWF_NOWAIT) < 0 && errno == EOPNOTSUPP);
-    ::close(pfd[0]);
-    ::close(pfd[1]);
-  }
-  if (p.pipe_nowait) p.features.insert("pipe_nowait");
+  probe_pipe_nowait(p);
 
+  // io_uring_setup and IORING_REGISTER_PROBE wait for nothing: no child needed.
   io_uring ring;
   io_uring_params params{};
   int rc = io_uring_queue_init_params(4, &ring, &params);
@@ -107,6 +169,12 @@ KernelProbe do_probe() {
 std::string uring_op_name(unsigned op) {
   if (op < std::size(kOpNames)) return kOpNames[op];
   return "op" + std::to_string(op);
+}
+
+const UnknownFact* KernelProbe::unknown_fact(const std::string& feature) const {
+  for (const auto& u : unknown)
+    if (u.feature == feature) return &u;
+  return nullptr;
 }
 
 const KernelProbe& probe_kernel() {

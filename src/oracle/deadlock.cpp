@@ -32,8 +32,8 @@ bool Oracle::may_block_forever(size_t i) const {
   auto& m = *impl_;
   auto desc = [&](ResId r) -> const Desc& { return m.fds.desc(m.id_of(r)); };
   auto nothing_coming = [&](const Desc& d) {
-    if (d.chaos) return false;
-    if (d.kind == ResKind::EventFd) return d.count == 0 && d.count_soon == 0;
+    if (m.fds.desc_unjudged(d.id)) return false;
+    if (d.kind == ResKind::EventFd) return d.count == 0 && d.count_soon == 0 && d.count_maybe == 0 && d.count_unknown == 0;
     if (d.kind == ResKind::File) return false;
     if (d.kind == ResKind::TcpListener || d.kind == ResKind::UnixListener)
       return d.queue.empty() && d.maybe_queue.empty();

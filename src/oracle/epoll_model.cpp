@@ -24,7 +24,7 @@ bool EpollModel::followed(DescId target) const {
   // Nested epoll readiness (an epoll watching an epoll) and its wakeups are not
   // modelled, nor are descriptions the model stopped following.
   const Desc& d = fds_.desc(target);
-  return !d.chaos && d.kind != ResKind::Epoll;
+  return !fds_.desc_unjudged(target) && d.kind != ResKind::Epoll;
 }
 
 Registration* EpollModel::find(DescId ep, DescId target, int fdnum) {
@@ -112,11 +112,13 @@ void EpollModel::ctl_apply(int op, DescId ep, DescId target, int fdnum, uint32_t
     r->edge = now;
     r->edge_rule = RuleId::EtEdge;
   }
+  r->edge_ruled = strongest(r->edge_ruled, now);
   // A wakeup promised before the registration existed (a `later` step on the helper
   // thread) may come after it: an edge then, whatever a wait sees first (seed 8686).
   if (fds_.wake_coming(target, f) != Level::No) {
     r->soon_pending = true;
     r->edge = strongest(r->edge, Level::Maybe);
+    r->edge_ruled = strongest(r->edge_ruled, Level::Maybe);
   }
 }
 
@@ -130,6 +132,8 @@ void EpollModel::absorb_wakes() {
         if (strongest(r.edge, w.level) != r.edge) r.edge_rule = w.rule;
         r.edge = strongest(r.edge, w.level);
       }
+      if (w.tol == kNoTol) r.edge_ruled = strongest(r.edge_ruled, w.level);
+      else if (strongest(r.edge_ruled, w.level) != r.edge_ruled) r.edge_tol = w.tol;
       if (w.level == Level::Soon) r.soon_pending = true;
     }
   }
@@ -259,7 +263,7 @@ Check EpollModel::wait(size_t step, DescId ep, int max, int64_t timeout_ms, cons
 
   // Round robin: a ready level-triggered registration is not skipped by more full waits
   // than it takes to cycle through every candidate.
-  if (full && fds_.profile() == Profile::Linux) {
+  if (full && fds_.linux_rules()) {
     uint32_t bound = static_cast<uint32_t>((candidates + max - 1) / max);
     for (auto* r : mine) {
       if (seen.count(r)) continue;

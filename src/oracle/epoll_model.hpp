@@ -20,12 +20,18 @@ struct Registration {
   bool disabled = false;     // ONESHOT fired, waiting for MOD
   Level edge = Level::No;    // ET: a wakeup since the last harvest
   RuleId edge_rule = RuleId::EtEdge;
+  // ... of which the wakeups the rules predict (edge may be higher only through wakeups a
+  // tolerance allows: edge_tol, the last such).
+  Level edge_ruled = Level::No;
+  TolId edge_tol = kNoTol;
   bool soon_pending = false; // a wakeup was promised by something still in flight
   uint32_t missed = 0;       // consecutive full waits that skipped it while it was ready
   bool live = true;
   bool dying = false;        // its description is being released by a `later` close
 
   uint32_t filter() const { return (events & ev::Modeled) | ev::Err | ev::Hup; }
+  // The edge is consumed, or set anew by the model's own reasoning (not a tolerance).
+  void set_edge(Level l) { edge = edge_ruled = l; edge_tol = kNoTol; }
   bool et() const { return events & ev::Et; }
 };
 

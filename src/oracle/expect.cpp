@@ -16,9 +16,10 @@ std::string RetSet::text() const {
   std::string s;
   for (size_t i = 0; i < ranges_.size(); ++i) {
     if (i) s += i + 1 == ranges_.size() ? " or " : ", ";
-    auto [lo, hi] = ranges_[i];
-    if (lo == hi) s += result_text(lo);
-    else s += result_text(lo) + ".." + result_text(hi);
+    const Range& r = ranges_[i];
+    if (r.lo == r.hi) s += result_text(r.lo);
+    else s += result_text(r.lo) + ".." + result_text(r.hi);
+    if (r.tol != kNoTol) s += " [" + std::string(tolerance(r.tol).id) + "]";
   }
   return s;
 }

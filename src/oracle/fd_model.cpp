@@ -6,13 +6,6 @@
 namespace ringside::model {
 namespace {
 
-// Conservative amounts below which a write certainly fits and a socket is certainly
-// writable, whatever the kernel's buffer autotuning does (sizes are the kernel defaults:
-// 16 KiB initial TCP send buffer, 208 KiB AF_UNIX sndbuf with a quarter usable for
-// unix_writable, 16 pipe pages).
-constexpr uint64_t kTcpSureRoom = 8 * 1024;
-constexpr uint64_t kUnixSureRoom = 16 * 1024;
-constexpr size_t kUnixSureWrites = 16;
 constexpr uint64_t kPage = 4096;
 constexpr size_t kPipeSlots = 16;  // PIPE_DEF_BUFFERS (unless the user is over pipe-user-pages-soft)
 
@@ -77,8 +70,37 @@ bool FdModel::close_fd(ResId r) {
   fds_[r].num = -1;
   if (--descs_[d].refs > 0) return false;
   descs_[d].release_soon = later_;
+  holding_ = descs_[d].held_by_requests;
   release(d);
+  holding_ = false;
   return true;
+}
+
+void FdModel::release_now(DescId d) { release(d); }
+
+EventfdBounds FdModel::eventfd_bounds(DescId d) const {
+  const Desc& s = descs_[d];
+  const uint64_t hi = s.count + s.count_soon + s.count_maybe + s.count_unknown;
+  return {s.count_readers ? 0 : s.count, hi};
+}
+
+void FdModel::eventfd_read(DescId d, uint64_t v) {
+  Desc& s = descs_[d];
+  ++s.count_reads;
+  if (s.semaphore && v) {
+    // One of the counter's units: a certain one if there is one.
+    uint64_t* from[] = {&s.count, &s.count_unknown, &s.count_soon, &s.count_maybe};
+    for (uint64_t* f : from)
+      if (*f) {
+        --*f;
+        break;
+      }
+    return;
+  }
+  // Everything that had certainly landed is taken; a `later` write counted in v landed.
+  const uint64_t beyond = v > s.count + s.count_unknown ? v - s.count - s.count_unknown : 0;
+  s.count_soon -= std::min(s.count_soon, beyond);
+  s.count = s.count_unknown = 0;
 }
 
 void FdModel::add_wrapper(DescId d, const WrapperModel& w) {
@@ -92,7 +114,7 @@ ChanId FdModel::new_channel(DescId writer, DescId reader, bool async, bool dgram
   c.reader = reader;
   c.async = async;
   c.dgram = dgram;
-  c.stream = writer == kNone ? 0 : descs_[writer].origin;
+  c.bytes = StreamBytes(writer == kNone ? 0 : descs_[writer].origin, dgram);
   chans_.push_back(c);
   return static_cast<ChanId>(chans_.size() - 1);
 }
@@ -118,7 +140,7 @@ void FdModel::wrote(DescId d, uint64_t n, bool later) {
     // eventfd_write wakes readers on every write; the contract promises an edge only
     // when the counter leaves zero.
     if (was_zero) wake(d, ev::In, lvl, RuleId::EtEdge);
-    else wake(d, ev::In, profile_ == Profile::Linux ? lvl : Level::Maybe, RuleId::EtRefire);
+    else wake(d, ev::In, linux_rules() ? lvl : Level::Maybe, RuleId::EtRefire);
     return;
   }
   if (s.kind == ResKind::File) {
@@ -128,17 +150,28 @@ void FdModel::wrote(DescId d, uint64_t n, bool later) {
   }
   if (s.tx == kNone || n == 0) return;
   Channel& c = chans_[s.tx];
+  // Its bytes: in order after what came before, or, written by the helper thread, landing
+  // some time before the join (the result, seen then, says how many).
+  if (later || later_) c.later_write = c.bytes.begin_write(n);
+  else c.bytes.append(n);
+  wrote_counts(d, n);
+}
+
+void FdModel::wrote_counts(DescId d, uint64_t n) {
+  Desc& s = descs_[d];
+  if (s.tx == kNone || n == 0) return;
+  Channel& c = chans_[s.tx];
   bool was_empty = c.queued() == 0;
   c.sent += n;
   c.msgs.push_back(n);
-  bool immediate = !c.async && !later && !later_;
+  bool immediate = !c.async && !later_;
   if (immediate) c.arrived = c.sent;
   Level lvl = immediate ? Level::Yes : Level::Soon;
   // sock_def_readable wakes with IN|PRI (an ET registration for PRI or OUT alone is woken
   // too, and reports its mask); pipe_write with IN only.
-  uint32_t key = c.pipe ? ev::In : ev::In | ev::Pri;
+  uint32_t key = c.pipe ? ev::In : ev::SocketData;
   if (was_empty) wake(c.reader, key, lvl, RuleId::EtEdge);
-  else wake(c.reader, key, profile_ == Profile::Linux ? lvl : Level::Maybe, RuleId::EtRefire);
+  else wake(c.reader, key, linux_rules() ? lvl : Level::Maybe, RuleId::EtRefire);
 }
 
 uint64_t FdModel::pipe_fit(ChanId c, uint64_t n, bool apply) {
@@ -181,8 +214,9 @@ void FdModel::read_stream(DescId d, uint64_t n) {
       c.pages.clear();
     }
   }
+  // (A read may take bytes of an io_uring write whose CQE is still to come: consumed may
+  // run ahead of sent until that CQE.)
   c.consumed += n;
-  if (c.consumed > c.sent) c.consumed = c.sent;  // defensive: the oracle checked ret <= queued
   if (c.arrived < c.consumed) c.arrived = c.consumed;
   uint64_t left = n;
   while (left && !c.msgs.empty()) {
@@ -227,13 +261,11 @@ void FdModel::shutdown(DescId d, int how, bool later) {
     }
     // Shut down both ways (FIN_WAIT with RCV_SHUTDOWN), a socket that still receives
     // data aborts (tcp_rcv_state_process: RFC 1122 says to reset): bytes the peer sent
-    // that may not have arrived yet may make both ends reset. Not followed.
+    // that may not have arrived yet may make both ends reset.
     if (possible(s.rcv_shut) && possible(s.snd_shut) && s.rx != kNone) {
       const Channel& in = chans_[s.rx];
-      if (in.queued() > in.known_arrived() || in.maybe_sent > 0) {
-        lose_track(d);
-        lose_track(s.peer);
-      }
+      if (in.queued() > in.known_arrived() || in.maybe_sent > 0)
+        for (DescId end : {d, s.peer}) may_reset(end);
     }
     return;
   }
@@ -248,22 +280,26 @@ void FdModel::shutdown(DescId d, int how, bool later) {
 
 void FdModel::release(DescId d) {
   Desc& s = descs_[d];
+  ledger_.close_span(d);  // a span ends with the description
   switch (s.kind) {
     case ResKind::PipeRead:
     case ResKind::PipeWrite: {
       if (s.peer == kNone) break;
       Desc& p = descs_[s.peer];
-      p.peer_gone = strongest(p.peer_gone, now());
-      if (s.kind == ResKind::PipeWrite && s.tx != kNone) chans_[s.tx].eof = strongest(chans_[s.tx].eof, now());
-      wake(s.peer, 0, now(), s.kind == ResKind::PipeWrite ? RuleId::PollHup : RuleId::PollErr);
+      p.peer_gone = strongest(p.peer_gone, cap(now()));
+      if (s.kind == ResKind::PipeWrite && s.tx != kNone) chans_[s.tx].eof = strongest(chans_[s.tx].eof, cap(now()));
+      wake(s.peer, 0, cap(now()), s.kind == ResKind::PipeWrite ? RuleId::PollHup : RuleId::PollErr);
       break;
     }
     case ResKind::Tcp:
     case ResKind::UnixStream: {
       if (s.is_tcp() && (s.sock == Sock::Connecting || s.sock == Sock::Stalled) && s.peer != kNone) {
         // Closed while connect was pending: the handshake may have finished (the server's
-        // socket then sees a FIN) or not (no connection to accept). Not followed.
-        descs_[s.peer].chaos = true;
+        // socket then sees a FIN, or a reset) or not (no connection to accept).
+        may_reset(s.peer);
+        Desc& child = descs_[s.peer];
+        child.rcv_shut = strongest(child.rcv_shut, Level::Maybe);
+        if (child.rx != kNone) chans_[child.rx].eof = strongest(chans_[child.rx].eof, Level::Maybe);
         if (s.listener != kNone) {
           Desc& l = descs_[s.listener];
           auto it = std::find(l.queue.begin(), l.queue.end(), d);
@@ -277,50 +313,54 @@ void FdModel::release(DescId d) {
       }
       if (s.peer == kNone || s.sock != Sock::Established) break;
       Desc& p = descs_[s.peer];
-      p.peer_gone = strongest(p.peer_gone, now());
+      p.peer_gone = strongest(p.peer_gone, cap(now()));
       bool unread = s.rx != kNone && chans_[s.rx].queued() > 0;
       // An io_uring send in flight toward us may or may not have landed: data maybe unread.
       const bool maybe_unread = !unread && s.rx != kNone && chans_[s.rx].maybe_sent > 0;
-      if (maybe_unread && s.kind != ResKind::UnixStream) p.chaos = true;  // FIN or RST, unknown
+      if (maybe_unread && s.kind != ResKind::UnixStream) may_reset(s.peer);  // FIN or RST, unknown
       if (s.kind == ResKind::UnixStream) {
         // unix_release_sock: the peer is shut down both ways, and reset if we left data
         // unread or were never accepted (an embryo released with its listener).
         unread = unread || s.embryo;
-        if (s.tx != kNone) chans_[s.tx].eof = strongest(chans_[s.tx].eof, now());
-        p.rcv_shut = strongest(p.rcv_shut, now());
-        p.snd_shut = strongest(p.snd_shut, now());
+        if (s.tx != kNone) chans_[s.tx].eof = strongest(chans_[s.tx].eof, cap(now()));
+        p.rcv_shut = strongest(p.rcv_shut, cap(now()));
+        p.snd_shut = strongest(p.snd_shut, cap(now()));
         if (unread || maybe_unread) {
           p.err = ECONNRESET;
-          p.err_level = strongest(p.err_level, profile_ == Profile::Linux && unread ? now() : Level::Maybe);
+          p.err_level = strongest(p.err_level, linux_rules() && unread ? cap(now()) : Level::Maybe);
         }
-        wake(s.peer, 0, now(), RuleId::PollRdhup);
+        wake(s.peer, 0, cap(now()), RuleId::PollRdhup);
       } else if (unread) {
-        // Unread data: RST instead of FIN (RFC 2525 2.17). A FIN may still arrive first
-        // if the data was in flight when we closed.
-        p.reset = strongest(p.reset, Level::Soon);
+        // Unread data: RST instead of FIN (RFC 2525 2.17; Linux does it, the documents
+        // do not promise it). A FIN may still arrive first if the data was in flight when
+        // we closed.
+        p.reset = strongest(p.reset, cap(de_facto_soon()));
         p.err = ECONNRESET;
-        p.err_level = strongest(p.err_level, Level::Soon);
+        p.err_level = strongest(p.err_level, cap(de_facto_soon()));
         if (s.tx != kNone) chans_[s.tx].eof = strongest(chans_[s.tx].eof, Level::Maybe);
         p.rcv_shut = strongest(p.rcv_shut, Level::Maybe);
-        wake(s.peer, 0, Level::Soon, RuleId::StreamReset);
+        wake(s.peer, 0, cap(Level::Soon), RuleId::StreamReset);
       } else {
-        if (s.tx != kNone) chans_[s.tx].eof = strongest(chans_[s.tx].eof, Level::Soon);
-        p.rcv_shut = strongest(p.rcv_shut, Level::Soon);
-        wake(s.peer, 0, Level::Soon, RuleId::PollRdhup);
+        if (s.tx != kNone) chans_[s.tx].eof = strongest(chans_[s.tx].eof, cap(Level::Soon));
+        p.rcv_shut = strongest(p.rcv_shut, cap(Level::Soon));
+        wake(s.peer, 0, cap(Level::Soon), RuleId::PollRdhup);
       }
       break;
     }
     case ResKind::UnixDgram:
       if (s.peer != kNone) {
-        descs_[s.peer].peer_gone = strongest(descs_[s.peer].peer_gone, now());
+        descs_[s.peer].peer_gone = strongest(descs_[s.peer].peer_gone, cap(now()));
         // Releasing our queue frees the peer's datagrams in it, which gives back the
         // peer's send buffer (sock_wfree -> unix_write_space): an OUT wakeup for the peer,
         // but only if something of it was queued here. (A socketpair's peer never hooks
         // onto our queue's wait, unix_dgram_peer_wake_me: we are its peer.)
         if (s.rx != kNone) {
           const Channel& c = chans_[s.rx];
-          if (c.queued() > 0) wake(s.peer, ev::Out, now(), RuleId::EtEdge);
+          if (c.queued() > 0) wake(s.peer, ev::Out, cap(now()), RuleId::EtEdge);
           else if (c.maybe_sent > 0) wake(s.peer, ev::Out, Level::Maybe, RuleId::EtEdge);
+          // epoll(7) forbids no event on a change of the socket, and losing its peer is
+          // one: under `contract` it may be an OUT edge even with nothing queued here.
+          else if (!linux_rules()) wake(s.peer, ev::Out, Level::Maybe, RuleId::EtEdge);
         }
       }
       break;
@@ -441,12 +481,18 @@ void FdModel::learn(const Condition& c) {
   }
 }
 
-void FdModel::lose_track(DescId d) {
+void FdModel::may_reset(DescId d) {
+  if (d == kNone) return;
   Desc& s = descs_[d];
-  s.chaos = true;
-  if (s.peer != kNone) descs_[s.peer].chaos = true;
-  if (s.tx != kNone && chans_[s.tx].reader != kNone) descs_[chans_[s.tx].reader].chaos = true;
-  if (s.rx != kNone && chans_[s.rx].writer != kNone) descs_[chans_[s.rx].writer].chaos = true;  // its room
+  s.reset = strongest(s.reset, Level::Maybe);
+  if (!possible(s.err_level)) s.err = ECONNRESET;
+  s.err_level = strongest(s.err_level, Level::Maybe);
+  wake(d, 0, Level::Maybe, RuleId::StreamReset);
+}
+
+void FdModel::unfollow(DescId d, TolId why) {
+  if (d == kNone) return;
+  ledger_.open_span(d, descs_[d].origin, why);
 }
 
 void FdModel::dgram_disconnect(DescId d) {
@@ -547,7 +593,12 @@ Level FdModel::writable(const Desc& s) const {
 void FdModel::stream_readiness(const Desc& s, ReadySet& r) const {
   uint32_t hup_with_rcv = s.snd_shut == Level::Yes ? ev::Hup : 0;
   if (s.rx != kNone) r.add(ev::In, rx_level(s), RuleId::PollIn, Cond::RxData, s.rx);
-  r.add(ev::In | ev::RdHup | hup_with_rcv, s.rcv_shut, RuleId::PollRdhup, Cond::RxEof, s.id);
+  // epoll_ctl(2) defines RDHUP by the peer's close or SHUT_WR. After our own SHUT_RD alone
+  // it is Linux's (RCV_SHUTDOWN): under `contract` a condition of its own then.
+  const Level peer_eof = s.rx == kNone ? Level::No : chans_[s.rx].eof;
+  const bool own_shut_only = !linux_rules() && !possible(peer_eof) && possible(s.own_shut_rd);
+  r.add(ev::In | (own_shut_only ? 0 : ev::RdHup) | hup_with_rcv, s.rcv_shut, RuleId::PollRdhup, Cond::RxEof, s.id);
+  if (own_shut_only) r.add(ev::RdHup, de_facto(s.rcv_shut), RuleId::PollRdhup);
   if (!hup_with_rcv && possible(s.snd_shut) && possible(s.rcv_shut))
     r.add(ev::Hup, min_level(Level::Maybe, min_level(s.snd_shut, s.rcv_shut)), RuleId::PollHup);
   else if (!hup_with_rcv)
@@ -579,8 +630,14 @@ void FdModel::tcp_readiness(const Desc& s, ReadySet& r) const {
   switch (s.sock) {
     case Sock::Fresh:
     case Sock::Port:
-      r.add(ev::Out | ev::Hup, de_facto(Level::Yes), RuleId::FreshSocketMask);
-      r.add(ev::In | ev::Err | ev::RdHup, Level::No, RuleId::FreshSocketMask);
+      // Separate conditions: under `contract` each may be on or off alone (no document
+      // fixes the mask of an unconnected socket); under `linux` both are on.
+      r.add(ev::Out, de_facto(Level::Yes), RuleId::FreshSocketMask);
+      r.add(ev::Hup, de_facto(Level::Yes), RuleId::FreshSocketMask);
+      r.add(ev::In | ev::RdHup, Level::No, RuleId::FreshSocketMask);
+      // An error a failed connect left pending (under `contract` only: Linux's connect
+      // takes it) is poll(2)'s POLLERR "Error condition".
+      r.add(ev::Err, s.err_level, RuleId::FreshSocketMask);
       return;
     case Sock::Stalled:
       r.add(ev::Out, Level::No, RuleId::ConnectPendingNotWritable);
@@ -592,17 +649,22 @@ void FdModel::tcp_readiness(const Desc& s, ReadySet& r) const {
       reset_readiness(s, r);
       if (s.rx != kNone) r.add(ev::In, rx_level(s) == Level::No ? Level::No : Level::Maybe, RuleId::PollIn);
       return;
-    case Sock::Refused:
+    case Sock::Refused: {
       // tcp_reset -> tcp_done: the socket is closed and shut down both ways; ERR while
       // the error is pending. A refusal still in flight turns all of it on at once.
+      // epoll_ctl(2) defines RDHUP by a peer that closed or shut down writing, which a
+      // refused connect never had: under `contract` RDHUP is a condition of its own.
+      const uint32_t rdhup = !linux_rules() ? 0 : ev::RdHup;
+      if (!rdhup) r.add(ev::RdHup, de_facto(s.reset), RuleId::ConnectWritable);
       if (s.reset == s.err_level && s.reset != Level::Yes) {
-        r.add(ev::In | ev::Out | ev::Err | ev::Hup | ev::RdHup, s.reset, RuleId::ConnectWritable, Cond::Refused, self);
+        r.add(ev::In | ev::Out | ev::Err | ev::Hup | rdhup, s.reset, RuleId::ConnectWritable, Cond::Refused, self);
         err_before_reset(s.reset, r);
       } else {
-        r.add(ev::In | ev::Out | ev::Hup | ev::RdHup, s.reset, RuleId::ConnectWritable, Cond::Refused, self);
+        r.add(ev::In | ev::Out | ev::Hup | rdhup, s.reset, RuleId::ConnectWritable, Cond::Refused, self);
         r.add(ev::Err, s.err_level, RuleId::SoErrorClear);
       }
       return;
+    }
     default:
       break;
   }
@@ -617,12 +679,9 @@ void FdModel::tcp_readiness(const Desc& s, ReadySet& r) const {
 ReadySet FdModel::readiness(DescId d) const {
   const Desc& s = descs_[d];
   ReadySet r;
-  if (s.chaos) {
-    r.add(ev::In, Level::Flaky, RuleId::PollUnexpected);
-    r.add(ev::Out, Level::Flaky, RuleId::PollUnexpected);
-    r.add(ev::Err, Level::Flaky, RuleId::PollUnexpected);
-    r.add(ev::Hup, Level::Flaky, RuleId::PollUnexpected);
-    r.add(ev::RdHup, Level::Flaky, RuleId::PollUnexpected);
+  if (auto t = ledger_.span_tol(d)) {
+    // Followed only within bounds: any of the bits its kind may show.
+    for (uint32_t bit : {ev::In, ev::Out, ev::Err, ev::Hup, ev::RdHup, ev::Pri}) r.tolerate(bit, Level::Flaky, RuleId::PollUnexpected, *t);
     return r;
   }
   switch (s.kind) {
@@ -634,7 +693,8 @@ ReadySet FdModel::readiness(DescId d) const {
       if (s.sock != Sock::Established) {
         // unix_poll: an unconnected stream socket reports HUP, and is writable; its own
         // shutdown(SHUT_RD) adds IN|RDHUP.
-        r.add(ev::Out | ev::Hup, de_facto(Level::Yes), RuleId::FreshSocketMask);
+        r.add(ev::Out, de_facto(Level::Yes), RuleId::FreshSocketMask);
+        r.add(ev::Hup, de_facto(Level::Yes), RuleId::FreshSocketMask);
         r.add(ev::In | ev::RdHup, s.rcv_shut, RuleId::PollRdhup);
         r.add(ev::Err, Level::No, RuleId::FreshSocketMask);
         break;
@@ -650,7 +710,11 @@ ReadySet FdModel::readiness(DescId d) const {
       r.add(ev::In | ev::RdHup | (s.snd_shut == Level::Yes ? ev::Hup : 0), s.rcv_shut, RuleId::PollRdhup);
       if (s.snd_shut != Level::Yes && possible(s.snd_shut) && possible(s.rcv_shut))
         r.add(ev::Hup, min_level(Level::Maybe, min_level(s.snd_shut, s.rcv_shut)), RuleId::PollHup);
-      r.add(ev::Out, s.tx == kNone ? Level::Yes : writable(s), RuleId::PollOut, Cond::Writable);
+      if (s.out_flickers)  // an unconnected send in flight charges its buffer for a moment
+        r.tolerate(ev::Out, Level::Yes, RuleId::PollOut, TolId::UnixDgramUnconnectedSendChargesBuffer);
+      else  // unconnected: Linux's unix_dgram_poll says writable; no document fixes the readiness
+            // of an unconnected socket, so under `contract` OUT may be either way
+        r.add(ev::Out, s.tx == kNone ? de_facto(Level::Yes) : writable(s), RuleId::PollOut, Cond::Writable);
       r.add(ev::Err, Level::No, RuleId::PollErr);
       break;
     case ResKind::PipeRead: {
@@ -665,12 +729,19 @@ ReadySet FdModel::readiness(DescId d) const {
       r.add(ev::Err, s.peer_gone, RuleId::PollErr);
       r.add(ev::In | ev::Hup | ev::RdHup, Level::No, RuleId::PollUnexpected);
       break;
-    case ResKind::EventFd:
-      r.add(ev::In, s.count > 0 ? Level::Yes : s.count_soon > 0 ? Level::Soon : Level::No, RuleId::PollIn,
-            Cond::Counter);
+    case ResKind::EventFd: {
+      // An io_uring read in flight may take the counter at any moment.
+      const Level certain = s.count_readers ? Level::Flaky : Level::Yes;
+      r.add(ev::In,
+            s.count > 0                              ? certain
+            : s.count_soon > 0                       ? Level::Soon
+            : s.count_maybe + s.count_unknown > 0    ? Level::Maybe
+                                                     : Level::No,
+            RuleId::PollIn, Cond::Counter);
       r.add(ev::Out, Level::Yes, RuleId::PollOut);
       r.add(ev::Err | ev::Hup | ev::RdHup, Level::No, RuleId::PollUnexpected);
       break;
+    }
     case ResKind::File:
       r.add(ev::In | ev::Out, Level::Yes, RuleId::FileAlwaysReady);
       r.add(ev::Err | ev::Hup | ev::RdHup, Level::No, RuleId::FileAlwaysReady);
@@ -689,11 +760,15 @@ ReadySet FdModel::readiness(DescId d) const {
       if (s.wrapper != kNone) wrappers_[s.wrapper].readiness(d, r);
       break;
     case ResKind::Epoll:
+      // An epoll fd inside another epoll set or poll: not followed yet.
+      r.tolerate(ev::In, Level::Flaky, RuleId::PollUnexpected, TolId::EpollNestedNotFollowed);
+      r.add(ev::Out, Level::No, RuleId::PollUnexpected);
+      break;
     case ResKind::Ring:
+      // A ring's fd polls readable while CQEs wait: not followed yet.
+      for (uint32_t bit : {ev::In, ev::Out}) r.tolerate(bit, Level::Flaky, RuleId::PollUnexpected, TolId::UringRingFdNotFollowed);
+      break;
     case ResKind::Request:  // not a fd: never polled
-      // Nested readiness is not modelled: anything goes, nothing is learned.
-      r.add(ev::In, Level::Flaky, RuleId::PollUnexpected);
-      r.add(ev::Out, s.kind == ResKind::Ring ? Level::Flaky : Level::No, RuleId::PollUnexpected);
       break;
   }
   return r;

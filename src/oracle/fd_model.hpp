@@ -7,10 +7,13 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "oracle/file_content.hpp"
+#include "oracle/ledger.hpp"
 #include "oracle/readiness.hpp"
+#include "oracle/stream_bytes.hpp"
 #include "oracle/wrapper_model.hpp"
 #include "program/program.hpp"
 
@@ -29,10 +32,18 @@ inline std::vector<int> error_values(int err) {
   return {err};
 }
 
+// Conservative amounts below which a write certainly fits and a socket is certainly
+// writable, whatever the kernel's buffer autotuning does (sizes are the kernel defaults:
+// 16 KiB initial TCP send buffer, 208 KiB AF_UNIX sndbuf with a quarter usable for
+// unix_writable).
+inline constexpr uint64_t kTcpSureRoom = 8 * 1024;
+inline constexpr uint64_t kUnixSureRoom = 16 * 1024;
+inline constexpr size_t kUnixSureWrites = 16;
+
 // Bytes that one endpoint writes and another reads, in order.
 struct Channel {
   DescId writer = kNone, reader = kNone;
-  uint32_t stream = 0;  // pattern stream of the bytes (the writer's origin resource)
+  StreamBytes bytes;    // which bytes may be read next (pattern stream: the writer's origin)
   bool async = false;   // TCP over loopback: bytes arrive some time after the write
   bool dgram = false;   // message boundaries kept
   uint64_t sent = 0;      // bytes writes accepted (exact)
@@ -56,11 +67,13 @@ struct Channel {
   // io_uring requests in flight on the channel (uring_model.hpp): a pending read may take
   // queued bytes at any moment; a pending write may add `maybe_sent` bytes.
   uint32_t uring_readers = 0;
+  uint64_t uring_read_n = 0;  // ... the bytes they may take, at most
   uint64_t maybe_sent = 0;
+  uint32_t later_write = ~0u;  // the StreamBytes write of a `later` write(2) not joined yet
 
-  uint64_t queued() const { return sent - consumed; }        // sent, not yet read
+  uint64_t queued() const { return sent > consumed ? sent - consumed : 0; }  // sent, not yet read
   uint64_t known_arrived() const { return arrived - consumed; }  // certainly readable now
-  uint64_t queued_at_most() const { return queued() + maybe_sent; }  // with io_uring writes in flight
+  uint64_t queued_at_most() const { return sent + maybe_sent > consumed ? sent + maybe_sent - consumed : 0; }  // with io_uring writes in flight
 };
 
 enum class Sock : uint8_t {
@@ -98,9 +111,12 @@ struct Desc {
                                  // one of two, depending on timing) ...
   Level err_level = Level::No;   // ... and whether it is set
   Level peer_gone = Level::No;   // the peer description was released (soon: by a `later` close)
-  bool chaos = false;            // a state the model does not follow: anything goes from here
   bool embryo = false;           // AF_UNIX server side released before accept
   bool release_soon = false;     // released by a `later` close not joined yet
+  bool held_by_requests = false; // its last fd was closed while io_uring requests held it:
+                                 // released when the last of them ends
+  bool out_flickers = false;     // an unconnected AF_UNIX datagram send in flight charges its
+                                 // buffer: POLLOUT may be gone for a moment
 
   // Listeners: connections waiting for accept.
   int capacity = 0;                  // backlog + 1 (the kernel's acceptq_is_full is '>')
@@ -109,9 +125,13 @@ struct Desc {
   std::vector<DescId> maybe_queue;   // clients that may or may not get in (SYN retransmit, races)
   std::vector<DescId> stalled;       // clients whose SYN was dropped while the queue was full
 
-  // eventfd.
+  // eventfd: the counter as bounds.
   uint64_t count = 0;
-  uint64_t count_soon = 0;  // added by `later` writes not yet joined
+  uint64_t count_soon = 0;     // added by `later` writes not yet joined (and io_uring writes sure to run)
+  uint64_t count_maybe = 0;    // io_uring writes in flight that may or may not run
+  uint64_t count_unknown = 0;  // added, but a read in flight since may have taken it
+  uint32_t count_readers = 0;  // io_uring reads in flight: they may take the counter at any moment
+  uint64_t count_reads = 0;    // reads so far (an io_uring write's CQE after one may have been taken)
   bool semaphore = false;
 
   // Regular file.
@@ -122,6 +142,12 @@ struct Desc {
 
   bool is_stream() const { return kind == ResKind::Tcp || kind == ResKind::UnixStream; }
   bool is_tcp() const { return kind == ResKind::Tcp; }
+};
+
+// What an eventfd's counter may hold.
+struct EventfdBounds {
+  uint64_t lo = 0, hi = 0;
+  std::string text() const { return lo == hi ? std::to_string(lo) : std::to_string(lo) + ".." + std::to_string(hi); }
 };
 
 // After its own SHUT_RD, a stream socket's read says 0 as soon as its receive queue is
@@ -138,12 +164,20 @@ struct Wake {
   uint32_t key;  // poll bits passed to the wakeup; 0 wakes every waiter
   Level level;   // Yes: happened; Soon: will happen; Maybe: may have happened
   RuleId rule;   // the rule that promises this wakeup
+  TolId tol = kNoTol;  // a wakeup only a tolerance allows (never promised)
 };
 
 class FdModel {
  public:
-  explicit FdModel(Profile p) : profile_(p) {}
+  explicit FdModel(Ledger& ledger) : ledger_(ledger), profile_(ledger.policy().profile()) {}
   Profile profile() const { return profile_; }
+  // Are rules about de-facto Linux behaviour checked (strict, linux)?
+  bool linux_rules() const { return checks_linux_rules(profile_); }
+  Ledger& ledger() { return ledger_; }
+  // Something Linux does soon that the documents do not promise: under `contract` it may
+  // or may not happen.
+  Level de_facto_soon() const { return linux_rules() ? Level::Soon : Level::Maybe; }
+  const Ledger& ledger() const { return ledger_; }
 
   // Descriptions and fds.
   DescId create(ResKind kind, uint32_t origin, bool nonblock);
@@ -155,8 +189,11 @@ class FdModel {
   Channel& chan(ChanId c) { return chans_[c]; }
   const Channel& chan(ChanId c) const { return chans_[c]; }
   bool released(DescId d) const { return descs_[d].refs == 0; }
-  // Close one fd; returns true if it was the description's last.
+  // Close one fd; returns true if it was the description's last. A description io_uring
+  // requests hold is released only when they end: until then its release may or may not
+  // have happened (release_now, when they have).
   bool close_fd(ResId r);
+  void release_now(DescId d);
 
   // Connections.
   ChanId new_channel(DescId writer, DescId reader, bool async, bool dgram);
@@ -165,6 +202,9 @@ class FdModel {
   // Effects of program actions. `later`: done by a helper thread at an unknown time
   // before the next join, so effects that would be immediate are only "soon".
   void wrote(DescId d, uint64_t n, bool later);  // n bytes accepted by d's tx channel
+  // The same, for bytes whose place among the channel's bytes was taken when they were
+  // submitted (an io_uring write, a `later` write with an uncertain result): counts only.
+  void wrote_counts(DescId d, uint64_t n);
   void read_stream(DescId d, uint64_t n);        // d consumed n bytes (n>0) from rx
   void drained(DescId d);                        // a read on d returned EAGAIN: nothing arrived
   void shutdown(DescId d, int how, bool later);  // how: 0 rd, 1 wr, 2 rdwr
@@ -173,11 +213,22 @@ class FdModel {
   void set_later(bool on) { later_ = on; }
   Level now() const { return later_ ? Level::Soon : Level::Yes; }
   void learn(const Condition& c);                // an observation showed condition c on
-  // The model can no longer follow d, its peer and whoever reads what d writes: anything
-  // goes for them from now on (never a false alarm, at the price of checking less).
-  void lose_track(DescId d);
+  // A reset of d may or may not come (its peer aborted, or closed with data that may have
+  // been unread): its pending error, ERR and HUP may come.
+  void may_reset(DescId d);
+  // The model follows d only within bounds from now on (a model-limit tolerance, why),
+  // until its description is released.
+  void unfollow(DescId d, TolId why);
   // An AF_UNIX datagram socket whose peer died: disconnected, its receive queue purged.
   void dgram_disconnect(DescId d);
+
+  // eventfd counters: the bounds, and a read (or a drain's reads) that took v in all (0:
+  // the counter was found empty).
+  EventfdBounds eventfd_bounds(DescId d) const;
+  void eventfd_read(DescId d, uint64_t v);
+
+  // Is d in a span the model follows only within bounds (a model-limit tolerance)?
+  bool desc_unjudged(DescId d) const { return ledger_.in_span(d); }
 
   // Readiness wrappers (family 7): d is a ResKind::Wrapper description.
   WrapperModel& wrapper(DescId d) { return wrappers_[descs_[d].wrapper]; }
@@ -219,8 +270,13 @@ class FdModel {
 
  private:
   void release(DescId d);
+  // The level of a release's effect: as it comes, or at most Maybe while io_uring
+  // requests may still hold the description open.
+  Level cap(Level l) const { return holding_ && l != Level::No && l != Level::Flaky ? Level::Maybe : l; }
+  bool holding_ = false;
   // A condition only the `linux` profile promises: under `contract` it may or may not hold.
-  Level de_facto(Level l) const { return profile_ == Profile::Linux || l == Level::No ? l : Level::Flaky; }
+  Level de_facto(Level l) const { return linux_rules() || l == Level::No ? l : Level::Flaky; }
+
   void wake(DescId d, uint32_t key, Level level, RuleId rule) {
     if (d != kNone && descs_[d].refs > 0 && level != Level::No) wakes_.push_back({d, key, level, rule});
   }
@@ -235,6 +291,7 @@ class FdModel {
     int num = -1;
     DescId desc = kNone;
   };
+  Ledger& ledger_;
   Profile profile_;
   bool later_ = false;
   // Deques: references stay valid while descriptions and channels are added.

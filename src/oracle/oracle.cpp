@@ -8,67 +8,27 @@
 
 namespace ringside {
 
-Oracle::Oracle(const Program& program, Profile profile, KernelFacts facts)
-    : impl_(std::make_unique<Impl>(program, profile)) {
+Oracle::Oracle(const Program& program, TolerancePolicy policy, KernelFacts facts)
+    : impl_(std::make_unique<Impl>(program, std::move(policy))) {
   impl_->facts = facts;
 }
 Oracle::~Oracle() = default;
 
 Check Oracle::observe(size_t i, const Observation& obs) {
-  const Step& s = impl_->step(i);
-  Check c;
   if (!inputs_exist(i))
     return impl_->violation(i, RuleId::Errno, "a step on resources that exist",
                             "a resource whose creating step failed", "the program cannot go on from here");
-  if (s.later) {
-    // The helper thread runs it some time before the next join: predict now (the state
-    // it starts from is this one), apply its effects as "soon", check the result at join.
-    Impl& m = *impl_;
-    Desc& d = m.d_of(s.ins[0]);
-    RetSet expect = RetSet::of({0});
-    RuleId rule = RuleId::Errno;
-    int64_t success = 0;
-    if (s.op == Op::Write) {
-      expect = m.write_expect(d, static_cast<uint64_t>(s.param(0)), rule);
-      success = d.kind == ResKind::EventFd ? 8 : s.param(0);
-    } else if (s.op == Op::Shutdown) {
-      expect = m.shutdown_expect(d, rule);
-    }
-    if (d.chaos) expect = RetSet::range(-4095, INT32_MAX);  // not followed: anything goes
-    Observation assumed;
-    assumed.ret = success;
-    // A write predicted not to fit (EAGAIN, or part of it) may fit when it runs: the
-    // main thread may read meanwhile.
-    bool room_bound = s.op == Op::Write && expect.single(assumed.ret) &&
-                      (assumed.ret == -EAGAIN || (assumed.ret > 0 && assumed.ret < success));
-    if (room_bound) {
-      RuleId ignored;
-      expect.add(m.write_expect(d, static_cast<uint64_t>(s.param(0)), ignored, true)).add(1, success);
-    }
-    // A blocking write to a fd not surely writable may not find room (a peer that never
-    // reads) and waits until the engine's watchdog interrupts it at the step deadline:
-    // EINTR, nothing written.
-    if (s.op == Op::Write && !d.nonblock && !(m.fds.readiness(d.id).yes_bits() & ev::Out)) expect.add_err(EINTR);
-    // Unconnected, an AF_UNIX datagram send charges its buffer to the socket before it
-    // fails ENOTCONN, so POLLOUT comes and goes while the helper runs it (seed 8585; the
-    // io_uring path knows the same).
-    if (s.op == Op::Write && d.kind == ResKind::UnixDgram && d.tx == kNone) m.fds.lose_track(d.id);
-    if (!expect.single(assumed.ret)) {
-      // More than one result is possible, so its effect is not known until join: the
-      // model stops following what it touches (the result is still checked at join).
-      assumed.ret = success;
-      m.fds.lose_track(d.id);
-    }
-    m.later_expect[static_cast<uint32_t>(i)] = expect;
-    m.later_rule[static_cast<uint32_t>(i)] = rule;
-    m.fds.set_later(true);
-    c = m.dispatch(i, s, assumed);
-    m.fds.set_later(false);
-  } else {
-    c = impl_->dispatch(i, s, obs);
-  }
-  impl_->uring_before_absorb();
-  impl_->epoll.absorb_wakes();
+  impl_->ledger.begin_step(i);
+  Check c = impl_->observe(i, obs);
+  impl_->ledger.end_step();
+  return c;
+}
+
+Check Oracle::Impl::observe(size_t i, const Observation& obs) {
+  const Step& s = step(i);
+  Check c = s.later ? observe_later(i, s) : dispatch(i, s, obs);
+  uring_before_absorb();
+  epoll.absorb_wakes();
   return c;
 }
 
@@ -76,26 +36,15 @@ Check Oracle::finish(const Observation& final_join) {
   Check c = impl_->join(impl_->prog.steps.size(), final_join);
   impl_->uring_before_absorb();
   impl_->epoll.absorb_wakes();
-  return c;
+  if (c || !impl_->ledger.noted()) return c;
+  Violation v = *impl_->ledger.noted();
+  v.needs = impl_->ledger.noted_tolerances();
+  return v;
 }
 
-Check Oracle::Impl::join(size_t i, const Observation& obs) {
-  for (const HelperResult& h : obs.helpers) {
-    auto it = later_expect.find(h.step);
-    if (it == later_expect.end()) continue;
-    if (Check c = expect(h.step, later_rule[h.step], it->second, h.ret, "result of the `later` step, seen at join",
-                         Judged::HelperRet, h.step))
-      return c;
-    later_expect.erase(it);
-  }
-  if (!later_expect.empty() && !obs.deadline_hit)
-    return violation(i, RuleId::Deadline, "every `later` step reported", "step " +
-                     std::to_string(later_expect.begin()->first + 1) + " never finished");
-  if (obs.deadline_hit)
-    return violation(i, RuleId::Deadline, "the helper thread to finish", "still running at the deadline");
-  fds.joined();
-  return std::nullopt;
-}
+std::map<TolId, uint64_t> Oracle::tolerances_used() const { return impl_->ledger.used(); }
+std::vector<Span> Oracle::unjudged() const { return impl_->ledger.spans(); }
+uint32_t Oracle::steps_judged() const { return impl_->ledger.steps_judged(); }
 
 Check Oracle::Impl::dispatch(size_t i, const Step& s, const Observation& obs) {
   if (obs.deadline_hit && s.op != Op::EpollWait && s.op != Op::Join)
@@ -188,12 +137,12 @@ bool Oracle::may_stall(size_t i, int64_t quick_ms) const {
   auto blocking_read_stalls = [&](ResId r) {
     const Desc& d = desc(r);
     if (d.nonblock) return false;
-    if (d.chaos) return true;
+    if (m.fds.desc_unjudged(d.id)) return true;
     switch (d.kind) {
       case ResKind::File:
         return false;
       case ResKind::EventFd:
-        return d.count == 0 && d.count_soon == 0;
+        return m.fds.eventfd_bounds(d.id).lo == 0 && d.count_soon == 0;
       case ResKind::TcpListener:
       case ResKind::UnixListener:
       case ResKind::ClosedPort:
@@ -209,7 +158,7 @@ bool Oracle::may_stall(size_t i, int64_t quick_ms) const {
   auto blocking_write_stalls = [&](ResId r, uint64_t n) {
     const Desc& d = desc(r);
     if (d.nonblock) return false;
-    if (d.chaos) return true;
+    if (m.fds.desc_unjudged(d.id)) return true;
     if (d.is_tcp() && (d.sock == Sock::Connecting || d.sock == Sock::Stalled)) return d.connected != Level::Soon;
     if (m.fds.sure_room(d.id, n)) return false;
     // No room: only the errors found before waiting for buffer space return at once.
@@ -236,7 +185,7 @@ bool Oracle::may_stall(size_t i, int64_t quick_ms) const {
       // small buffer over a big file is one io_uring read per buffer (a 1-byte buffer
       // over 1 MiB ran out of its 5 s under load, found by libFuzzer).
       const Desc& wd = desc(s.ins[1]);
-      if (wd.kind != ResKind::Wrapper || wd.chaos) return false;
+      if (wd.kind != ResKind::Wrapper || m.fds.desc_unjudged(wd.id)) return false;
       const model::WrapperModel& w = m.fds.wrapper(wd.id);
       const uint64_t left = w.size_at_open > w.next_offset ? w.size_at_open - w.next_offset : 0;
       const uint64_t reads = std::min<uint64_t>(left / std::max<uint32_t>(w.buf, 1) + 1,
@@ -255,7 +204,7 @@ bool Oracle::may_stall(size_t i, int64_t quick_ms) const {
       const Desc& c = desc(s.ins[0]);
       const Desc& l = desc(s.ins[1]);
       if (c.nonblock || l.sock == Sock::Port) return false;
-      if (c.chaos || l.chaos) return true;
+      if (m.fds.desc_unjudged(c.id) || m.fds.desc_unjudged(l.id)) return true;
       // AF_UNIX: a full backlog makes any blocking connect wait, connected or not.
       if (c.kind == ResKind::UnixStream) return static_cast<int>(l.queue.size()) >= l.capacity;
       if (c.sock == Sock::Connecting) return c.connected != Level::Soon;
@@ -300,7 +249,6 @@ bool Oracle::may_stall(size_t i, int64_t quick_ms) const {
       const int64_t min = s.param(0), timeout = s.param(2);
       if (!wait_stalls(timeout) || min <= 0) return false;
       const uint32_t ri = m.uring.ring_of.at(m.id_of(s.ins[0]));
-      if (m.uring.rings[ri].chaos) return true;
       int64_t due = 0;
       for (const model::Req& r : m.uring.reqs)
         due += (m.uring_cqe_due(ri, r, timeout) ? 1 : 0) + (m.uring_more_due(ri, r, timeout) ? 1 : 0);
@@ -315,7 +263,7 @@ bool Oracle::may_stall(size_t i, int64_t quick_ms) const {
       // predicts: the fuzzer leaves them out.
       const Desc& r = desc(s.ins[1]);
       const Desc& w = desc(s.ins[2]);
-      if (r.chaos || w.chaos || r.rx == kNone || r.rx != w.tx) return true;
+      if (m.fds.desc_unjudged(r.id) || m.fds.desc_unjudged(w.id) || r.rx == kNone || r.rx != w.tx) return true;
       // A blocking reader: with IOSQE_ASYNC its reads block inside io-wq, where only a
       // signal ends them (twice a trial did not finish in 2 s under load; not understood).
       if (!r.nonblock) return true;
@@ -347,7 +295,7 @@ uint64_t Oracle::state_summary(ResId r) const {
   x = x * 8 + lvl(d.err_level);
   x = x * 8 + lvl(d.reset);
   x = x * 2 + d.nonblock;
-  x = x * 2 + d.chaos;
+  x = x * 2 + m.fds.desc_unjudged(id);
   return x;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "oracle/ledger.hpp"
 #include "oracle/rules.hpp"
 #include "oracle/verdict.hpp"
 #include "program/observation.hpp"
@@ -17,7 +18,9 @@ namespace ringside {
 
 class Oracle {
  public:
-  Oracle(const Program& program, Profile profile = Profile::Linux, KernelFacts facts = {});
+  // The policy says which tolerances admit what the rules do not predict (a Profile is
+  // its default policy).
+  Oracle(const Program& program, TolerancePolicy policy = Profile::Linux, KernelFacts facts = {});
   ~Oracle();
   Oracle(const Oracle&) = delete;
   Oracle& operator=(const Oracle&) = delete;
@@ -25,7 +28,9 @@ class Oracle {
   // Check the observation of step `i` (steps must be fed in order). After a violation
   // the oracle's state is unspecified: stop feeding it.
   Check observe(size_t i, const Observation& obs);
-  // End of program: the implicit join of `later` steps still running.
+  // End of program: the implicit join of `later` steps still running. Under `strict`,
+  // also the first observation that only a tolerance admitted (Violation::needs names
+  // every tolerance the run needed).
   Check finish(const Observation& final_join);
 
   // Can step i (not yet run) block forever given what the model knows now: nothing
@@ -52,6 +57,11 @@ class Oracle {
   // minority outcome never happened was not exercised: the report warns).
   std::map<std::string, uint64_t> race_histogram() const;
   std::vector<std::string> race_warnings() const;
+  // Strictness as applied so far: tolerance -> observations it admitted; the spans the
+  // model could only bound; the steps judged with no model-limit tolerance.
+  std::map<TolId, uint64_t> tolerances_used() const;
+  std::vector<Span> unjudged() const;
+  uint32_t steps_judged() const;
   // Human-readable state, for failure reports.
   std::string describe_state() const;
 

@@ -6,11 +6,10 @@
 
 namespace ringside {
 namespace {
-constexpr uint64_t kTcpSureRoom = 8 * 1024;
-constexpr uint64_t kUnixSureRoom = 16 * 1024;
-constexpr size_t kUnixSureWrites = 16;
 constexpr uint64_t kMaxDgram = 200 * 1024;    // well below sk_sndbuf - 32
 }  // namespace
+using model::kTcpSureRoom;
+using model::kUnixSureRoom;
 
 RetSet Oracle::Impl::pending_errors(const Desc& d) const {
   // err -1: a reset whose kind depends on how far the handshake got.
@@ -105,6 +104,10 @@ RetSet Oracle::Impl::write_expect(const Desc& d, uint64_t n, RuleId& rule, bool 
         if (shut != Level::Yes) w.add(r);
         else if (r.contains(-EAGAIN)) w.add_err(EAGAIN);
         r = w;
+      } else if (shut != Level::No && !linux_rules() && r.contains(-EAGAIN)) {
+        // No room and the receiver shut down reading: no document orders the two (Linux
+        // checks room first, gVisor the receiver): `contract` takes EPIPE too.
+        r.add_err(EPIPE);
       }
       if (possible(d.peer_gone)) r.add_err(ECONNREFUSED);  // a `later` close may come first
       if (possible(d.snd_shut)) r.add_err(EPIPE);
@@ -193,44 +196,79 @@ void Oracle::Impl::unconnected_read_seen(Desc& d, int64_t ret) {
   }
 }
 
-Check Oracle::Impl::check_data(size_t i, const Desc& d, const Observation& obs, uint64_t offset) {
-  if (obs.ret <= 0 || d.chaos) return std::nullopt;
+// The bytes a read(2) (or a drain's reads) returned from channel ch: what may be read
+// next, in the order the writes allow (stream_bytes.hpp).
+Check Oracle::Impl::check_data(size_t i, model::ChanId ch, const Observation& obs) {
+  if (obs.ret <= 0) return std::nullopt;
   fds.exercise(RuleId::DataOrder);
   if (obs.data.size() != static_cast<size_t>(obs.ret))
     return violation(i, RuleId::DataOrder, std::to_string(obs.ret) + " bytes of data",
                      std::to_string(obs.data.size()) + " bytes");
-  uint32_t stream = d.kind == ResKind::File ? d.origin : fds.chan(d.rx).stream;
-  size_t bad = first_mismatch(stream, offset, obs.data);
-  if (bad == std::string_view::npos) return std::nullopt;
-  Violation v{RuleId::DataOrder, i, "the stream's bytes from offset " + std::to_string(offset),
-              "a wrong byte at offset " + std::to_string(offset + bad), {}};
-  v.allowed.what = Judged::Data;
-  v.allowed.ref = stream;
-  v.allowed.offset = offset;
-  return v;
+  auto& c = fds.chan(ch);
+  const std::optional<uint64_t> plain = c.bytes.next_offset();
+  auto m = c.bytes.take(obs.data);
+  return bytes_checked(i, ch, m, plain, "");
+}
+
+// A StreamBytes check's outcome as a verdict, and the span of a channel whose readers
+// compete (checked within bounds until it is empty again).
+Check Oracle::Impl::bytes_checked(size_t i, model::ChanId ch, const std::optional<model::StreamBytes::Mismatch>& m,
+                                  std::optional<uint64_t> plain, const std::string& who) {
+  auto& c = fds.chan(ch);
+  const uint32_t key = kChannelSpan | ch;
+  Violation v{RuleId::DataOrder, i, m ? m->expected : std::string("the stream's bytes in order"),
+              m ? "a wrong byte at index " + std::to_string(m->at) + " of the read" : std::string("bytes checked only within bounds"),
+              who};
+  if (m && plain) {
+    v.allowed.what = Judged::Data;
+    v.allowed.ref = c.bytes.stream();
+    v.allowed.offset = *plain;
+  }
+  if (c.bytes.loose()) {
+    ledger.open_span(key, c.reader != kNone ? fds.desc(c.reader).origin : 0, TolId::StreamReadersCompete);
+    if (!m && !ledger.use(TolId::StreamReadersCompete, "bytes checked only within bounds")) {
+      v.needs = {TolId::StreamReadersCompete};
+      return v;
+    }
+  } else {
+    ledger.close_span(key);
+  }
+  if (m) return v;
+  return std::nullopt;
+}
+
+// The counts a read of n may return from a channel with q bytes queued (k of them known to
+// have arrived, q_most if io_uring writes in flight land) while io_uring reads in flight
+// may take up to `taken` bytes first.
+RetSet Oracle::Impl::stream_read_counts(const Desc& d, const model::Channel& c, uint64_t n) const {
+  const uint64_t taken = c.uring_read_n, q_most = c.queued_at_most();
+  const uint64_t k = c.known_arrived() > taken ? c.known_arrived() - taken : 0;
+  RetSet allowed;
+  if (q_most > 0) {
+    allowed.add(static_cast<int64_t>(std::max<uint64_t>(1, std::min(n, k))), static_cast<int64_t>(std::min(n, q_most)));
+    if (k == 0 && d.nonblock) allowed.add_err(EAGAIN);
+    if (k == 0 && may_end_before_in_flight(d, c)) allowed.add(0);
+  }
+  return allowed;
 }
 
 Check Oracle::Impl::write(size_t i, const Step& s, const Observation& obs) {
   DescId id = id_of(s.ins[0]);
   Desc& d = fds.desc(id);
-  if (d.chaos) return std::nullopt;
-  uint64_t n = static_cast<uint64_t>(s.param(0));
-  // An io_uring read in flight on the channel may make room at any moment: unless there
-  // is room anyway, neither the result nor the fill that follows is predicted.
-  if (d.tx != kNone && fds.chan(d.tx).uring_readers > 0 && !fds.sure_room(id, n)) {
-    fds.lose_track(id);
-    return std::nullopt;
-  }
+  const uint64_t n = static_cast<uint64_t>(s.param(0));
   RuleId rule;
   RetSet allowed = write_expect(d, n, rule);
-  if (Check e = expect(i, rule, allowed, obs.ret)) return e;
-  uring_busy(d, false);
+  // An io_uring read in flight on the channel may make room at any moment.
+  if (d.tx != kNone && fds.chan(d.tx).uring_readers > 0) allowed.add(write_expect(d, n, rule, true));
+  if (Check e = expect_on(i, id, rule, allowed, obs.ret, RetSet::range(-4095, static_cast<int64_t>(n)))) return e;
   if (d.kind == ResKind::File && obs.ret > 0) file_write(id, static_cast<uint64_t>(obs.ret));
   if (obs.ret > 0 && d.peer != kNone && fds.desc(d.peer).release_soon) {
-    // The peer is being closed by a `later` step: whether it closes before or after
-    // these bytes arrive decides between FIN and reset. The model stops following.
-    fds.lose_track(id);
-    return std::nullopt;
+    // The peer is being closed by a `later` step: if these bytes arrive before the close
+    // they are unread there, and the close resets the connection; if after, they find
+    // nothing to take them. Either way an error may come back.
+    d.reset = strongest(d.reset, Level::Maybe);
+    d.err = d.is_tcp() ? ECONNRESET : d.err ? d.err : ECONNRESET;
+    d.err_level = strongest(d.err_level, Level::Maybe);
   }
   if (obs.ret > 0) {
     if (d.kind == ResKind::PipeWrite) {
@@ -245,10 +283,8 @@ Check Oracle::Impl::write(size_t i, const Step& s, const Observation& obs) {
     pipe_write_attempted(d);
   } else if (d.kind == ResKind::UnixDgram && obs.ret == -ECONNREFUSED) {
     // unix_dgram_sendmsg found the peer dead: it disconnects the socket and purges its
-    // receive queue (unix_dgram_disconnected). From a `later` step that happens at an
-    // unknown time.
-    if (fds.now() == Level::Soon) fds.lose_track(id);
-    else fds.dgram_disconnect(id);
+    // receive queue (unix_dgram_disconnected).
+    fds.dgram_disconnect(id);
   } else if (obs.ret == -ECONNRESET || obs.ret == -ECONNREFUSED) {
     d.err_level = Level::No;
     d.reset = Level::Yes;
@@ -261,53 +297,48 @@ Check Oracle::Impl::write(size_t i, const Step& s, const Observation& obs) {
 }
 
 void Oracle::Impl::tcp_sent_to_discarding_peer(Desc& d) {
-  // The peer aborts on data it cannot take (RFC 1122): its own state is not followed,
-  // and the RST it answers with comes back some time later.
-  if (d.peer != kNone && !possible(d.peer_gone)) fds.desc(d.peer).chaos = true;
-  d.reset = strongest(d.reset, Level::Soon);
+  // The peer aborts on data it cannot take (RFC 1122): it resets, and the RST it answers
+  // with comes back some time later.
+  if (d.peer != kNone && !possible(d.peer_gone)) {
+    Desc& p = fds.desc(d.peer);
+    p.reset = strongest(p.reset, fds.de_facto_soon());
+    p.err = ECONNRESET;
+    p.err_level = strongest(p.err_level, fds.de_facto_soon());
+    fds.wakes().push_back({d.peer, 0, fds.de_facto_soon(), RuleId::StreamReset});
+  }
+  d.reset = strongest(d.reset, fds.de_facto_soon());
   // tcp_reset in CLOSE_WAIT (the peer's FIN came first) sets EPIPE, not ECONNRESET.
   d.err = possible(d.rcv_shut) ? model::kErrResetOrPipe : ECONNRESET;
-  d.err_level = strongest(d.err_level, Level::Soon);
+  d.err_level = strongest(d.err_level, fds.de_facto_soon());
+}
+
+// eventfd(2): "If the eventfd counter has a nonzero value, then a read(2) returns 8 bytes
+// containing that value, and the counter's value is reset to zero" (with
+// EFD_SEMAPHORE: 1, and the counter is decremented by 1); "If the counter is zero ...
+// the read(2) ... fails with the error EAGAIN" when nonblocking.
+Check Oracle::Impl::read_eventfd(size_t i, Desc& d, const Observation& obs, uint64_t n) {
+  if (n < 8) return expect(i, RuleId::EventfdRead, RetSet::err(EINVAL), obs.ret);
+  const model::EventfdBounds b = fds.eventfd_bounds(d.id);
+  RetSet allowed;
+  if (b.lo > 0) allowed.add(8);
+  else if (b.hi > 0) allowed.add(8).add(d.nonblock ? -EAGAIN : 8);
+  else allowed.add(d.nonblock ? -EAGAIN : 8);
+  if (Check e = expect(i, RuleId::EventfdRead, allowed, obs.ret)) return e;
+  if (obs.ret != 8) return std::nullopt;
+  const RetSet want = d.semaphore ? RetSet::of({1})
+                                  : RetSet::range(static_cast<int64_t>(std::max<uint64_t>(b.lo, 1)), static_cast<int64_t>(b.hi));
+  if (Check e = expect(i, RuleId::EventfdRead, want, obs.value, "the counter (" + b.text() + ")", Judged::Value)) return e;
+  fds.eventfd_read(d.id, static_cast<uint64_t>(obs.value));
+  fds.wakes().push_back({d.id, ev::Out, Level::Yes, RuleId::EtEdge});
+  return std::nullopt;
 }
 
 Check Oracle::Impl::read(size_t i, const Step& s, const Observation& obs) {
   DescId id = id_of(s.ins[0]);
   Desc& d = fds.desc(id);
-  if (d.chaos) return std::nullopt;
   const uint64_t n = static_cast<uint64_t>(s.param(0));
-  switch (d.kind) {
-    case ResKind::EventFd: {
-      if (n < 8) return expect(i, RuleId::EventfdRead, RetSet::err(EINVAL), obs.ret);
-      RetSet allowed;
-      if (d.count > 0) allowed.add(8);
-      else if (d.count_soon > 0) allowed.add(8).add(d.nonblock ? -EAGAIN : 8);
-      else allowed.add(d.nonblock ? -EAGAIN : 8);
-      if (Check e = expect(i, RuleId::EventfdRead, allowed, obs.ret)) return e;
-      if (obs.ret != 8) return std::nullopt;
-      uint64_t total = d.count + d.count_soon;
-      uint64_t v = static_cast<uint64_t>(obs.value);
-      bool ok = d.semaphore ? v == 1 : (v >= std::max<uint64_t>(d.count, 1) && v <= total);
-      if (!ok) {
-        RetSet want = d.semaphore ? RetSet::of({1})
-                                  : RetSet::range(static_cast<int64_t>(std::max<uint64_t>(d.count, 1)),
-                                                  static_cast<int64_t>(total));
-        return expect(i, RuleId::EventfdRead, want, obs.value, "the counter (" + std::to_string(d.count) + ")",
-                      Judged::Value);
-      }
-      uint64_t take = d.semaphore ? 1 : v;
-      uint64_t from_count = std::min(take, d.count);
-      d.count -= from_count;
-      d.count_soon -= std::min(d.count_soon, take - from_count);
-      if (!d.semaphore) d.count = 0;
-      fds.wakes().push_back({id, ev::Out, Level::Yes, RuleId::EtEdge});
-      return std::nullopt;
-    }
-    case ResKind::File:
-      return file_read(i, d, obs, n);
-    default:
-      break;
-  }
-  if (uring_busy(d, true)) return std::nullopt;
+  if (d.kind == ResKind::EventFd) return read_eventfd(i, d, obs, n);
+  if (d.kind == ResKind::File) return file_read(i, d, obs, n);
   // Streams, datagrams, pipes.
   if (d.kind == ResKind::UnixDgram && d.rx == kNone) {
     // An unconnected datagram socket: nothing can arrive (it has no address to send to).
@@ -315,15 +346,16 @@ Check Oracle::Impl::read(size_t i, const Step& s, const Observation& obs) {
     // a blocking one returns 0 then.
     RetSet allowed = d.nonblock ? RetSet::err(EAGAIN) : RetSet();
     if (!d.nonblock && possible(d.rcv_shut)) allowed.add(0);
-    return expect(i, RuleId::ReadCount, allowed, obs.ret);
+    return expect_on(i, id, RuleId::ReadCount, allowed, obs.ret, RetSet::range(-4095, 0));
   }
   if (d.rx == kNone || (d.kind != ResKind::PipeRead && d.sock != Sock::Established)) {
-    if (Check e = expect(i, RuleId::ReadCount, unconnected_read(d), obs.ret)) return e;
+    if (Check e = expect_on(i, id, RuleId::ReadCount, unconnected_read(d), obs.ret, RetSet::range(-4095, 0))) return e;
     unconnected_read_seen(d, obs.ret);
     return std::nullopt;
   }
   auto& c = fds.chan(d.rx);
   const uint64_t q = c.queued(), k = c.known_arrived();
+  const bool racing = c.uring_readers > 0 || c.maybe_sent > 0;  // io_uring requests in flight on it
   RetSet allowed;
   RuleId rule = RuleId::ReadCount;
   if (c.dgram) {
@@ -333,12 +365,13 @@ Check Oracle::Impl::read(size_t i, const Step& s, const Observation& obs) {
     if ((c.msgs.empty() || k < c.msgs.front()) && d.nonblock) allowed.add_err(EAGAIN);
     // After SHUT_RD an empty queue reads 0, but only for a blocking read (measured).
     if (!d.nonblock && possible(d.rcv_shut)) allowed.add(0);
-  } else if (q > 0) {
-    int64_t lo = static_cast<int64_t>(std::max<uint64_t>(1, std::min(n, k)));
-    allowed.add(lo, static_cast<int64_t>(std::min(n, q)));
-    if (k == 0 && d.nonblock) allowed.add_err(EAGAIN);
-    if (k == 0 && may_end_before_in_flight(d, c)) allowed.add(0);
-  } else {
+    // A datagram an io_uring send in flight puts may come first; one an io_uring recv in
+    // flight takes may be gone.
+    if (racing) allowed.add(0, static_cast<int64_t>(n)).add_err(EAGAIN);
+  } else if (q > 0 || racing) {
+    allowed = stream_read_counts(d, c, n);
+  }
+  if (!c.dgram && (q == 0 || c.uring_read_n >= k)) {
     Level eof = strongest(c.eof, d.rcv_shut);
     if (d.kind == ResKind::PipeRead) eof = c.eof;
     if (d.err_level == Level::Yes && d.err != 0) {
@@ -349,8 +382,8 @@ Check Oracle::Impl::read(size_t i, const Step& s, const Observation& obs) {
       if (d.is_tcp() && possible(d.rcv_shut)) allowed.add(0);
     } else {
       if (eof != Level::No) allowed.add(0);
-      if (eof != Level::Yes) allowed.add(d.nonblock ? -EAGAIN : 0);
-      if (eof == Level::Yes) rule = RuleId::ReadEof;
+      if (eof != Level::Yes && q == 0) allowed.add(d.nonblock ? -EAGAIN : 0);
+      if (eof == Level::Yes && q == 0) rule = RuleId::ReadEof;
     }
   }
   if (optional(d.reset) || optional(d.err_level)) {
@@ -359,17 +392,17 @@ Check Oracle::Impl::read(size_t i, const Step& s, const Observation& obs) {
     allowed.add(pending_errors(d));
   }
   if (d.reset == Level::Yes && q == 0) allowed.add(0);  // reset and its error read: closed, end of stream
-  if (Check e = expect(i, rule, allowed, obs.ret)) return e;
+  if (Check e = expect_on(i, id, rule, allowed, obs.ret, RetSet::range(-4095, static_cast<int64_t>(n)))) return e;
+  if (Check e = check_data(i, d.rx, obs)) return e;
   if (c.dgram) {
-    if (obs.ret >= 0 && !c.msgs.empty()) {
-      uint64_t whole = c.msgs.front();
-      if (Check e = check_data(i, d, obs, c.consumed)) return e;
+    if (obs.ret >= 0 && (!c.msgs.empty() || racing)) {
+      const uint64_t whole = c.bytes.last_message() ? c.bytes.last_message() : c.msgs.empty() ? 0 : c.msgs.front();
       fds.read_stream(id, whole);
     }
     return std::nullopt;
   }
-  if (Check e = check_data(i, d, obs, c.consumed)) return e;
   if (obs.ret > 0) fds.read_stream(id, static_cast<uint64_t>(obs.ret));
+  if (obs.ret == -EAGAIN && !racing && !c.async) c.bytes.observed_empty();
   if (obs.ret == 0 && q == 0) {
     // End of stream seen: the FIN (or shutdown) is here, after all data.
     d.rcv_shut = Level::Yes;
@@ -382,36 +415,41 @@ Check Oracle::Impl::read(size_t i, const Step& s, const Observation& obs) {
   return std::nullopt;
 }
 
+// A drain of an eventfd: the sum of the values read, then EAGAIN.
+Check Oracle::Impl::drain_eventfd(size_t i, Desc& d, const Observation& obs, uint64_t chunk) {
+  if (chunk < 8) return expect(i, RuleId::EventfdRead, RetSet::err(EINVAL), obs.value, {}, Judged::Value);
+  const model::EventfdBounds b = fds.eventfd_bounds(d.id);
+  if (Check e = expect(i, RuleId::EventfdRead, RetSet::range(static_cast<int64_t>(b.lo), static_cast<int64_t>(b.hi)), obs.ret))
+    return e;
+  if (Check e = expect(i, RuleId::EventfdRead, RetSet::err(EAGAIN), obs.value, {}, Judged::Value)) return e;
+  const uint64_t got = static_cast<uint64_t>(obs.ret);
+  if (got) {
+    fds.eventfd_read(d.id, got);
+    fds.wakes().push_back({d.id, ev::Out, Level::Yes, RuleId::EtEdge});
+  }
+  fds.eventfd_read(d.id, 0);  // then nothing was left
+  return std::nullopt;
+}
+
 Check Oracle::Impl::drain(size_t i, const Step& s, const Observation& obs) {
   DescId id = id_of(s.ins[0]);
   Desc& d = fds.desc(id);
-  if (d.chaos) return std::nullopt;
   const uint64_t chunk = static_cast<uint64_t>(s.param(0));
-  if (uring_busy(d, true)) return std::nullopt;
-  if (d.kind == ResKind::EventFd) {
-    // obs.ret: sum of the values read; obs.value: the final result.
-    uint64_t lo = d.count, hi = d.count + d.count_soon;
-    if (chunk < 8) return expect(i, RuleId::EventfdRead, RetSet::err(EINVAL), obs.value, {}, Judged::Value);
-    if (Check e = expect(i, RuleId::EventfdRead, RetSet::range(static_cast<int64_t>(lo), static_cast<int64_t>(hi)), obs.ret))
-      return e;
-    if (Check e = expect(i, RuleId::EventfdRead, RetSet::err(EAGAIN), obs.value, {}, Judged::Value)) return e;
-    uint64_t got = static_cast<uint64_t>(obs.ret);
-    d.count_soon -= std::min(d.count_soon, got > d.count ? got - d.count : 0);
-    d.count = 0;
-    if (got) fds.wakes().push_back({id, ev::Out, Level::Yes, RuleId::EtEdge});
-    return std::nullopt;
-  }
+  if (d.kind == ResKind::EventFd) return drain_eventfd(i, d, obs, chunk);
   if (d.rx == kNone || (d.kind != ResKind::PipeRead && d.sock != Sock::Established)) {
-    if (Check e = expect(i, RuleId::ReadCount, RetSet::of({0}), obs.ret)) return e;
+    if (Check e = expect_on(i, id, RuleId::ReadCount, RetSet::of({0}), obs.ret, RetSet::of({0}))) return e;
     // The first read's result is how the drain ended.
     RetSet end = unconnected_read(d);
     end.add_err(EAGAIN);
-    if (Check e = expect(i, RuleId::ReadCount, end, obs.value, "how the drain ended", Judged::Value)) return e;
+    if (Check e = expect_on(i, id, RuleId::ReadCount, end, obs.value, RetSet::range(-4095, 0), "how the drain ended",
+                            Judged::Value))
+      return e;
     unconnected_read_seen(d, obs.value);
     return std::nullopt;
   }
   auto& c = fds.chan(d.rx);
   const uint64_t q = c.queued(), k = c.known_arrived();
+  const bool racing = c.uring_readers > 0 || c.maybe_sent > 0;
   RetSet total;
   // Datagrams: one message per read, each truncated to the chunk. Messages still on
   // their way (`later` writes) may or may not be in: any prefix that holds every message
@@ -431,31 +469,38 @@ Check Oracle::Impl::drain(size_t i, const Step& s, const Observation& obs) {
   }
   bool resettable = possible(d.reset) || possible(d.err_level);
   if (resettable) total.add(0, static_cast<int64_t>(q));
-  if (Check e = expect(i, c.dgram ? RuleId::DgramBoundary : RuleId::ReadCount, total, obs.ret)) return e;
-  uint64_t got = static_cast<uint64_t>(obs.ret);
+  // io_uring reads in flight may take bytes first; io_uring writes in flight may add some.
+  if (racing) total.add(0, static_cast<int64_t>(c.queued_at_most()));
+  if (Check e = expect_on(i, id, c.dgram ? RuleId::DgramBoundary : RuleId::ReadCount, total, obs.ret,
+                          RetSet::range(0, INT64_MAX)))
+    return e;
+  const uint64_t got = static_cast<uint64_t>(obs.ret);
   // How the drain ended.
   RetSet end;
   Level eof = d.kind == ResKind::PipeRead ? c.eof : strongest(c.eof, d.rcv_shut);
-  if (got == q && eof != Level::No && !c.dgram) end.add(0);
+  if ((got == q || racing) && eof != Level::No && !c.dgram) end.add(0);
   if (may_end_before_in_flight(d, c)) end.add(0);
-  if (!(got == q && eof == Level::Yes) || c.dgram) end.add_err(EAGAIN);
-  if (d.err_level == Level::Yes && d.err != 0 && got == q) end = pending_errors(d);
+  if (!(got == q && eof == Level::Yes) || c.dgram || racing) end.add_err(EAGAIN);
+  if (d.err_level == Level::Yes && d.err != 0 && got == q && !racing) end = pending_errors(d);
   if (resettable) end.add_err(ECONNRESET).add(0).add_err(ECONNREFUSED);
   if (!d.nonblock && d.kind == ResKind::PipeRead && eof != Level::Yes) end.add(0);  // blocking pipes: engine stops at 0
-  if (Check e = expect(i, RuleId::ReadEof, end, obs.value, "how the drain ended", Judged::Value)) return e;
+  if (Check e = expect_on(i, id, RuleId::ReadEof, end, obs.value, RetSet::range(-4095, 0), "how the drain ended",
+                          Judged::Value))
+    return e;
   if (c.dgram) {
+    // The messages it took are those of the prefix it read; what follows them, if the
+    // drain ended EAGAIN with nothing in flight, is nothing.
     size_t taken = known_msgs;
     while (taken < prefix.size() - 1 && prefix[taken] != got) ++taken;
     uint64_t whole = 0;
     for (size_t n = 0; n < taken; ++n) whole += c.msgs[n];
     if (whole) fds.read_stream(id, whole);
+    if (obs.value == -EAGAIN && !racing && !c.async) c.bytes.observed_empty();
     return std::nullopt;
   }
-  Observation data_obs;
-  data_obs.ret = obs.ret;
-  data_obs.data = obs.data;
-  if (Check e = check_data(i, d, data_obs, c.consumed)) return e;
+  if (Check e = check_data(i, d.rx, obs)) return e;
   if (got) fds.read_stream(id, got);
+  if (obs.value == -EAGAIN && !racing && !c.async) c.bytes.observed_empty();
   if (obs.value == 0) {
     d.rcv_shut = Level::Yes;
     if (c.eof != Level::No) c.eof = Level::Yes;
@@ -467,26 +512,12 @@ Check Oracle::Impl::drain(size_t i, const Step& s, const Observation& obs) {
   return std::nullopt;
 }
 
-Check Oracle::Impl::fill(size_t i, const Step& s, const Observation& obs) {
-  DescId id = id_of(s.ins[0]);
-  Desc& d = fds.desc(id);
-  if (d.chaos) return std::nullopt;
-  if (d.kind == ResKind::EventFd) return violation(i, RuleId::Errno, "no fill on an eventfd", "fill");
-  // As for write(): an io_uring read in flight on the channel may make room at any
-  // moment, and then the fill goes on (or, on a datagram socket whose receiver shut down
-  // reading, fails EPIPE instead of EAGAIN). Not predicted.
-  if (d.tx != kNone && fds.chan(d.tx).uring_readers > 0) {
-    fds.lose_track(id);
-    return std::nullopt;
-  }
-  // So does an io_uring write in flight from it: it may take the room first.
-  if (uring_busy(d, false)) return std::nullopt;
-  RuleId rule;
-  // Each write of a fill is nonblocking (MSG_DONTWAIT or O_NONBLOCK for the step).
+// The fill's writes stop at the first that does not take all of its chunk: what a single
+// write would say once the buffer is full.
+RetSet Oracle::Impl::fill_end(const Desc& d, uint64_t chunk, RuleId& rule) const {
   Desc nb = d;
-  nb.nonblock = true;
-  RetSet one = write_expect(nb, static_cast<uint64_t>(s.param(0)), rule);
-  // The final result is what a single write would have said once the buffer is full.
+  nb.nonblock = true;  // each write of a fill is nonblocking (MSG_DONTWAIT or O_NONBLOCK for the step)
+  RetSet one = write_expect(nb, chunk, rule);
   RetSet end = RetSet::err(EAGAIN);
   int64_t only;
   if (one.single(only) && only < 0) {
@@ -496,29 +527,64 @@ Check Oracle::Impl::fill(size_t i, const Step& s, const Observation& obs) {
       if (lo < 0) end.add(lo, std::min<int64_t>(hi, -1));
   }
   if (d.kind == ResKind::Tcp && (tcp_peer_discards(d) || possible(d.reset))) end.add_err(EPIPE).add_err(ECONNRESET);
-  if (Check e = expect(i, rule, end, obs.value, "how the fill ended", Judged::Value)) return e;
-  if (obs.ret < 0) return violation(i, RuleId::WriteCount, "a byte count", result_text(obs.ret));
-  const uint64_t chunk = static_cast<uint64_t>(s.param(0));
+  // An io_uring read in flight may make room meanwhile: the fill may then go on into an
+  // error instead (a datagram socket whose receiver shut down reading: EPIPE).
+  if (d.tx != kNone && fds.chan(d.tx).uring_readers > 0) {
+    RetSet roomy = write_expect(nb, chunk, rule, true);
+    for (auto [lo, hi] : roomy.ranges())
+      if (lo < 0) end.add(lo, std::min<int64_t>(hi, -1));
+  }
+  return end;
+}
+
+// How much a fill certainly took: pipes exactly (their page layout), AF_UNIX streams at
+// least the room that was certainly there. None when io_uring requests in flight on the
+// channel may take or make room meanwhile.
+Check Oracle::Impl::fill_count(size_t i, const Desc& d, const Observation& obs, uint64_t chunk) {
+  const auto& c = fds.chan(d.tx);
+  if (c.uring_readers > 0 || c.maybe_sent > 0) return std::nullopt;
   if (d.kind == ResKind::PipeWrite && obs.value == -EAGAIN && fds.pipe_layout_known(d.tx)) {
-    // Pipes: the page layout says exactly how much the writes take.
-    uint64_t total = fds.pipe_fill(d.tx, chunk, false);
-    if (Check e = expect(i, RuleId::WriteCount, RetSet::of({static_cast<int64_t>(total)}), obs.ret,
-                         "writes of " + std::to_string(chunk) + " bytes until the pipe's pages are used up"))
-      return e;
-    fds.pipe_fill(d.tx, chunk, true);
-  } else if (end.contains(-EAGAIN) && obs.value == -EAGAIN && d.tx != kNone) {
-    const auto& c = fds.chan(d.tx);
+    // Pipes: the page layout says exactly how much the writes take. pipe(7) gives the
+    // capacity as Linux's; POSIX fixes none, only PIPE_BUF atomicity: under `contract` a
+    // fill may take another amount, and the layout is then unknown.
+    const uint64_t total = fds.pipe_fill(d.tx, chunk, false);
+    if (!linux_rules() && static_cast<uint64_t>(obs.ret) != total) {
+      fds.chan(d.tx).layout_unknown = true;
+      return std::nullopt;
+    }
+    return expect(i, RuleId::WriteCount, RetSet::of({static_cast<int64_t>(total)}), obs.ret,
+                  "writes of " + std::to_string(chunk) + " bytes until the pipe's pages are used up");
+  }
+  if (obs.value == -EAGAIN) {
     // Whatever the buffer sizes, a buffer that certainly had room took at least that:
     // as many bytes, and (skbs being charged whole) as many writes, as are sure to fit.
     uint64_t sure = 0;
-    if (d.kind == ResKind::UnixStream && c.queued() < kUnixSureRoom / 2 && c.msgs.size() < kUnixSureWrites)
-      sure = std::min(kUnixSureRoom / 2 - c.queued(), chunk * (kUnixSureWrites - c.msgs.size()));
+    if (d.kind == ResKind::UnixStream && c.queued() < model::kUnixSureRoom / 2 && c.msgs.size() < model::kUnixSureWrites)
+      sure = std::min(model::kUnixSureRoom / 2 - c.queued(), chunk * (model::kUnixSureWrites - c.msgs.size()));
     if (static_cast<uint64_t>(obs.ret) < sure)
       return violation(i, RuleId::WriteCount, "at least " + std::to_string(sure) + " bytes", std::to_string(obs.ret));
   }
+  return std::nullopt;
+}
+
+Check Oracle::Impl::fill(size_t i, const Step& s, const Observation& obs) {
+  DescId id = id_of(s.ins[0]);
+  Desc& d = fds.desc(id);
+  if (d.kind == ResKind::EventFd) return violation(i, RuleId::Errno, "no fill on an eventfd", "fill");
+  const uint64_t chunk = static_cast<uint64_t>(s.param(0));
+  RuleId rule;
+  RetSet end = fill_end(d, chunk, rule);
+  if (Check e = expect_on(i, id, rule, end, obs.value, RetSet::range(-4095, 0), "how the fill ended", Judged::Value))
+    return e;
+  if (obs.ret < 0) return violation(i, RuleId::WriteCount, "a byte count", result_text(obs.ret));
+  if (d.tx != kNone && !fds.desc_unjudged(id))
+    if (Check e = fill_count(i, d, obs, chunk)) return e;
+  if (d.kind == ResKind::PipeWrite && obs.value == -EAGAIN && fds.pipe_layout_known(d.tx)) fds.pipe_fill(d.tx, chunk, true);
   if (obs.ret > 0 && d.peer != kNone && fds.desc(d.peer).release_soon) {
-    fds.lose_track(id);  // as in write(): FIN or reset depends on the `later` close's timing
-    return std::nullopt;
+    // As in write(): the peer's `later` close may find these bytes unread and reset.
+    d.reset = strongest(d.reset, Level::Maybe);
+    d.err = ECONNRESET;
+    d.err_level = strongest(d.err_level, Level::Maybe);
   }
   if (d.is_tcp() && tcp_peer_discards(d) && obs.ret > 0) tcp_sent_to_discarding_peer(d);
   if (obs.ret > 0) {
@@ -532,6 +598,7 @@ Check Oracle::Impl::fill(size_t i, const Step& s, const Observation& obs) {
       left -= n;
     }
   }
+  if (d.tx != kNone && fds.chan(d.tx).uring_readers > 0 && fds.chan(d.tx).pipe) fds.chan(d.tx).layout_unknown = true;
   if (d.tx != kNone && obs.value == -EAGAIN) {
     fds.chan(d.tx).full = true;
     pipe_write_attempted(d);

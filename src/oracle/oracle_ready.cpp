@@ -33,6 +33,16 @@ Check Oracle::Impl::epoll_ctl(size_t i, const Step& s, const Observation& obs, i
   int64_t want = epoll.ctl_expected(op, ep, target, fdnum, events, rule);
   RetSet allowed = RetSet::of({want});
   if (fds.desc(target).kind == ResKind::Epoll && op == 1 && want == 0) allowed.add_err(ELOOP);
+  // epoll_ctl(2) lists EPERM ("The target file fd does not support epoll") and ENOENT (MOD
+  // or DEL of an fd "not registered with this epoll instance") in no order. For MOD/DEL
+  // (op 3/2) of a file both apply: `contract` takes either; Linux checks EPERM first.
+  if (want == -EPERM && op != 1 && !linux_rules()) allowed.add_err(ENOENT);
+  // The same for MOD with EPOLLEXCLUSIVE ("EINVAL ... op was EPOLL_CTL_MOD and events
+  // included EPOLLEXCLUSIVE") of an fd that is not registered (ENOENT).
+  if (want == -EINVAL && op == 3 && (events & ev::Exclusive) && !linux_rules()) {
+    RuleId unused;
+    if (epoll.ctl_expected(op, ep, target, fdnum, events & ~ev::Exclusive, unused) == -ENOENT) allowed.add_err(ENOENT);
+  }
   std::string detail;
   if (want == -ENOENT) detail = "no registration for this (open file description, fd number)";
   if (Check e = expect(i, rule, allowed, obs.ret, detail)) return e;

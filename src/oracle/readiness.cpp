@@ -72,8 +72,9 @@ void for_each_assignment(const std::vector<Condition>& conds, uint32_t filter, F
   uint32_t base = 0;
   std::vector<size_t> opt;
   for (size_t i = 0; i < conds.size(); ++i) {
-    if (conds[i].level == Level::Yes) base |= conds[i].bits;
-    else if (optional(conds[i].level) && (conds[i].bits & filter)) opt.push_back(i);
+    const bool tolerated = conds[i].tol != kNoTol && possible(conds[i].level);
+    if (conds[i].level == Level::Yes && !tolerated) base |= conds[i].bits;
+    else if ((optional(conds[i].level) || tolerated) && (conds[i].bits & filter)) opt.push_back(i);
   }
   if (opt.size() > 16) opt.resize(16);  // bounded; more never occurs in practice
   for (uint32_t a = 0; a < (1u << opt.size()); ++a) {
@@ -91,6 +92,20 @@ bool ReadySet::allows(uint32_t observed, uint32_t filter) const {
     if (m == (observed & filter)) ok = true;
   });
   return ok;
+}
+
+MaskJudgement ReadySet::judge(uint32_t observed, uint32_t filter) const {
+  MaskJudgement best;
+  for_each_assignment(conds_, filter, [&](uint32_t m, uint32_t a, const std::vector<size_t>& opt) {
+    if (m != (observed & filter)) return;
+    std::vector<TolId> tols;
+    for (size_t k = 0; k < opt.size(); ++k) {
+      const TolId t = conds_[opt[k]].tol;
+      if ((a & (1u << k)) && t != kNoTol && std::find(tols.begin(), tols.end(), t) == tols.end()) tols.push_back(t);
+    }
+    if (!best.ok || tols.size() < best.tols.size()) best = {true, std::move(tols)};
+  });
+  return best;
 }
 
 bool ReadySet::allows_mapped(uint32_t observed, uint32_t (*map)(uint32_t)) const {

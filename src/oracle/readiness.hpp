@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "oracle/rules.hpp"
+#include "oracle/tolerances.hpp"
 
 namespace ringside {
 
@@ -16,6 +16,9 @@ namespace ev {
 inline constexpr uint32_t In = 0x001, Pri = 0x002, Out = 0x004, Err = 0x008, Hup = 0x010, RdHup = 0x2000;
 inline constexpr uint32_t Et = 0x80000000u, Oneshot = 0x40000000u, Exclusive = 0x10000000u;
 inline constexpr uint32_t Modeled = In | Pri | Out | Err | Hup | RdHup;
+// The key sock_def_readable wakes with, for a socket's data and a listener's new
+// connection alike: EPOLLIN|EPOLLPRI|EPOLLRDNORM|EPOLLRDBAND (net/core/sock.c).
+inline constexpr uint32_t SocketData = In | Pri;
 std::string text(uint32_t mask);  // "IN|OUT" or "0"
 }  // namespace ev
 
@@ -45,12 +48,23 @@ struct Condition {
   Cond cond = Cond::Static;
   uint32_t ref = 0;  // channel / description the condition is about
   RuleId rule{};     // the rule broken if the observation contradicts this condition
+  TolId tol = kNoTol;  // a condition only a tolerance allows (always optional)
+};
+
+// Is an observed mask allowed, and at what price?
+struct MaskJudgement {
+  bool ok = false;          // some explanation exists (tolerated conditions included)
+  std::vector<TolId> tols;  // the tolerances its cheapest explanation needs (empty: none)
 };
 
 class ReadySet {
  public:
   void add(uint32_t bits, Level level, RuleId rule, Cond cond = Cond::Static, uint32_t ref = 0) {
     conds_.push_back({bits, level, cond, ref, rule});
+  }
+  // A condition the rules do not predict but tolerance t allows: it may be on.
+  void tolerate(uint32_t bits, Level level, RuleId rule, TolId t) {
+    conds_.push_back({bits, level, Cond::Static, 0, rule, t});
   }
   const std::vector<Condition>& conditions() const { return conds_; }
 
@@ -61,6 +75,8 @@ class ReadySet {
 
   // Is `observed` (already filtered by the kernel to `filter`) one of the allowed masks?
   bool allows(uint32_t observed, uint32_t filter) const;
+  // The same, saying which tolerances the cheapest explanation needs.
+  MaskJudgement judge(uint32_t observed, uint32_t filter) const;
   // Same, for an interface that reports a function of the mask (select's three sets).
   bool allows_mapped(uint32_t observed, uint32_t (*map)(uint32_t)) const;
   // The rule an observation breaks, judged by the first condition it contradicts.

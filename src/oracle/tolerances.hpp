@@ -34,6 +34,7 @@ enum class TolId : uint16_t {
 #include "oracle/tolerances.def"
 #undef TOLERANCE
 };
+inline constexpr TolId kNoTol = static_cast<TolId>(0xffff);
 inline constexpr unsigned kTolCount = 0
 #define TOLERANCE(e, id, kind, scope, widens, summary, evidence) +1
 #include "oracle/tolerances.def"
@@ -67,7 +68,7 @@ enum class TolMode : uint8_t {
 // A profile's set of tolerances, adjusted by --tolerate / --no-tolerate.
 class TolerancePolicy {
  public:
-  explicit TolerancePolicy(Profile p = Profile::Linux);
+  TolerancePolicy(Profile p = Profile::Linux);  // NOLINT: a profile is its default policy
   Profile profile() const { return profile_; }
   TolMode mode(TolId t) const { return modes_[static_cast<size_t>(t)]; }
   bool admits(TolId t) const { return mode(t) != TolMode::Off; }

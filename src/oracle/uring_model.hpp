@@ -56,7 +56,11 @@ struct Req {
   bool err_pending = false; // its socket's error (SO_ERROR) may have been pending at submission
   bool unconnected_at_submit = false;  // a stream socket not connected when it was submitted
   bool invalid = false;     // a LINK_TIMEOUT with nothing to guard: -EINVAL
-  bool loose = false;       // result not checked (the model lost track of what it acts on)
+  uint32_t floating = ~0u;  // a write on a channel: its bytes' place (StreamBytes write id)
+  bool on_channel = false;  // a read counted among its channel's io_uring readers
+  uint64_t count_reads_at_submit = 0;  // eventfd writes: the reads of the counter before it ran
+  bool settled = false;     // a counting cancel whose count was checked
+  bool abandoned = false;   // its ring was closed while it was in flight: its end is never seen
 
   uint32_t cqes = 0;        // CQEs seen (a multishot poll posts several)
   int64_t res = 0;          // final result
@@ -76,6 +80,9 @@ struct Req {
   // Polls: readiness while armed (since submission or the last CQE), and wakeups since.
   std::vector<ReadySet> states;
   bool woken = false;
+  uint32_t wake_keys = 0;   // keys of the wakeups of its fd since it was armed (or its last CQE)
+  bool exposed_to_skipped_count = false;  // count timeouts: in flight when a count timeout
+                                          // with CQE_SKIP_SUCCESS reached its count
 
   bool is(Op o) const { return op == o; }
   bool pending() const { return state != ReqState::Done; }
@@ -86,16 +93,15 @@ struct RingModel {
   ResId res = 0;
   unsigned sq = 0, cq = 0;
   bool open = true;
-  bool skip_used = false;   // a request with CQE_SKIP_SUCCESS was submitted
-  bool silent_count_timeout = false;  // ... a count TIMEOUT among them: other count timeouts
-                                      // may then fire early (docs/findings/count-timeout-skip-success.md)
-  bool chaos = false;       // a submission failed: CQEs are no longer checked
-  bool multishot_used = false;  // drains count CQEs; multishot requests make that inexact
+  bool skip_used = false;   // a request with CQE_SKIP_SUCCESS was submitted (io_init_req
+                            // refuses IOSQE_IO_DRAIN from then on: ctx->drain_disabled)
   bool drain_next = false;      // ctx->drain_next: a drain on a chain member drains the next
                                 // request or chain too (io_init_drain)
   bool drain_active = false;    // ctx->drain_active: set by a drain, cleared by the first
                                 // request queued when nothing is left to wait for
-  uint32_t max_in_flight = 0;   // CQE-posting requests in flight at once (overflow when > cq)
+  // CQE-posting requests in flight at once since the CQ ring was last emptied by a reap
+  // (more than cq: CQEs may have overflowed and wait to be flushed).
+  uint32_t max_in_flight = 0;
   std::vector<uint32_t> queued;  // in SQ order
   bool overflow_possible() const { return max_in_flight > cq; }
 };

@@ -11,6 +11,9 @@
 namespace ringside {
 namespace {
 
+// A race step with fewer trials than this is not expected to reach both branches.
+constexpr size_t kRaceTrialsToWarn = 50;
+
 bool cancelled_res(int64_t res) { return res == -ECANCELED || res == -EINTR; }
 
 // The two branches of each race, by the outcome of its target.
@@ -32,6 +35,24 @@ Branches branches_of(Op op) {
 }
 
 }  // namespace
+
+// Trials on a channel the model does not follow (bytes already there, reader and writer of
+// different channels, shut down...): the reader is drained after each trial, the writer's
+// bytes may be anywhere.
+void Oracle::Impl::race_unfollowed(DescId rd, DescId wr, uint64_t bytes) {
+  for (DescId d : {rd, wr}) fds.unfollow(d, TolId::RaceChannelNotFollowed);
+  if (rd != kNone && fds.desc(rd).rx != kNone) {
+    auto& c = fds.chan(fds.desc(rd).rx);
+    c.consumed = c.arrived = c.sent;
+    c.msgs.clear();
+    c.bytes.observed_empty();
+  }
+  if (wr != kNone && fds.desc(wr).tx != kNone) {
+    auto& c = fds.chan(fds.desc(wr).tx);
+    c.bytes.abandon_write(c.bytes.begin_write(bytes));
+    fds.unfollow(c.reader, TolId::RaceChannelNotFollowed);
+  }
+}
 
 Check Oracle::Impl::race(size_t i, const Step& s, const Observation& obs) {
   const OpSpec& spec = s.spec();
@@ -55,9 +76,8 @@ Check Oracle::Impl::race(size_t i, const Step& s, const Observation& obs) {
     return violation(i, RuleId::UringExactlyOnce, std::to_string(trials) + " trials, each ending",
                      std::to_string(obs.trials.size()) + " trials");
   // The channel the race runs on: it must be the reader's, and empty, for bytes to add up.
-  model::RingModel& ring = uring.rings[uring.ring_of.at(id_of(s.ins[0]))];
   DescId rd = kNone, wr = kNone;
-  bool checked = !ring.chaos;
+  bool checked = true;
   uint64_t base = 0;
   uint32_t stream = 0;
   if (io_race) {
@@ -66,7 +86,7 @@ Check Oracle::Impl::race(size_t i, const Step& s, const Observation& obs) {
     const Desc& r = fds.desc(rd);
     const Desc& w = fds.desc(wr);
     // Two ends of one open channel, nothing shut down or reset.
-    checked = checked && !r.chaos && !w.chaos && r.rx != kNone && r.rx == w.tx && w.peer_gone == Level::No && r.peer_gone == Level::No &&
+    checked = checked && !fds.desc_unjudged(rd) && !fds.desc_unjudged(wr) && r.rx != kNone && r.rx == w.tx && w.peer_gone == Level::No && r.peer_gone == Level::No &&
               r.rcv_shut == Level::No && w.snd_shut == Level::No && r.reset == Level::No && w.reset == Level::No &&
               r.err_level == Level::No && w.err_level == Level::No;
     if (checked) {
@@ -79,15 +99,13 @@ Check Oracle::Impl::race(size_t i, const Step& s, const Observation& obs) {
           const Desc& x = fds.desc(q.desc);
           checked = x.rx != r.rx && x.tx != r.rx;
         }
-      base = ch.sent;
-      stream = ch.stream;
+      base = ch.bytes.writer_pos();
+      stream = ch.bytes.stream();
     }
-    // Trials on a channel the model cannot follow leave it unknown: the engine drains
-    // whatever it finds after each trial, and the writer's bytes may land anywhere.
-    if (!checked) {
-      if (rd != kNone) fds.lose_track(rd);
-      if (wr != kNone) fds.lose_track(wr);
-    }
+    // Trials on a channel the model cannot follow leave it known only within bounds: the
+    // engine drains whatever it finds on the reader after each trial, and the writer's
+    // bytes may land anywhere.
+    if (!checked) race_unfollowed(rd, wr, trials * n);
   }
   uint64_t normal = 0, cancelled = 0;
   for (size_t t = 0; t < obs.trials.size(); ++t) {
@@ -141,6 +159,7 @@ Check Oracle::Impl::race(size_t i, const Step& s, const Observation& obs) {
         continue;
       }
       if (!checked) {  // a reader the model cannot follow (not connected, shut down...): any end
+        ledger.use(TolId::RaceChannelNotFollowed, "a trial's read on a channel the model does not follow");
         ++done;
         if (res > 0 && s.op != Op::RacePollRemove) taken += static_cast<uint64_t>(res);
         continue;
@@ -189,13 +208,16 @@ Check Oracle::Impl::race(size_t i, const Step& s, const Observation& obs) {
         // IOSQE_ASYNC still queued to io-wq is not found (-ENOENT) yet stays pending; the
         // contract says -ENOENT means it was not pending.
         const bool missed = cleanup && cleanup->res > 0;
-        const bool iowq_ok = linux_profile() && uring::KnobCell::decode(tr.knobs).async;
+        const bool iowq = uring::KnobCell::decode(tr.knobs).async;
         if (o != 0 && o != -ENOENT && o != -EALREADY)
           return fail(RuleId::UringCancelConsistent, "0, ENOENT or EALREADY", result_text(o));
         if (o == 0 && !hit) return fail(RuleId::UringCancelConsistent, "the target cancelled (the cancel said 0)", result_text(tgt[0]->res));
-        if (o == -ENOENT && hit && !(missed && iowq_ok))
-          return fail(RuleId::UringCancelConsistent, "the target done (the cancel said ENOENT)",
-                      result_text(tgt[0]->res) + (missed ? " (still pending: ended by the cleanup)" : ""));
+        if (o == -ENOENT && hit) {
+          Check v = fail(RuleId::UringCancelConsistent, "the target done (the cancel said ENOENT)",
+                         result_text(tgt[0]->res) + (missed ? " (still pending: ended by the cleanup)" : ""));
+          if (!(missed && iowq)) return v;
+          if (Check e = tolerate(TolId::UringPollRemoveMissesIowqPoll, *v)) return e;
+        }
         if (cleanup && cleanup->res != (missed ? 1 : 0) && cleanup->res != 0)
           return fail(RuleId::UringCancelCount, "0 or 1 (the targets left)", result_text(cleanup->res));
         key = std::string(hit ? br.cancelled : br.normal) + ", " + (s.op == Op::RaceCancel ? "cancel " : "remove ") + result_text(o);
@@ -207,13 +229,16 @@ Check Oracle::Impl::race(size_t i, const Step& s, const Observation& obs) {
         bool hit = cut == 1;
         // Linux: the timeout's cancel attempt interrupts a read running in io-wq
         // (IOSQE_ASYNC) yet answers -ENOENT (io_try_cancel does not keep -EALREADY).
-        const bool iowq_enoent = linux_profile() && uring::KnobCell::decode(tr.knobs).async && o == -ENOENT;
-        bool ok = hit ? (o == -ETIME || o == -EALREADY || iowq_enoent)
+        const bool iowq_enoent = uring::KnobCell::decode(tr.knobs).async && o == -ENOENT;
+        bool ok = hit ? (o == -ETIME || o == -EALREADY)
                       : (o == -ECANCELED || o == -ETIME || o == -ENOENT || o == -EALREADY);
-        if (!ok)
-          return fail(RuleId::UringLinkTimeoutOneOf,
-                      hit ? "ETIME or EALREADY from the timeout of a cancelled read" : "ECANCELED from the timeout of a read that completed",
-                      result_text(o));
+        if (!ok) {
+          Check v = fail(RuleId::UringLinkTimeoutOneOf,
+                         hit ? "ETIME or EALREADY from the timeout of a cancelled read" : "ECANCELED from the timeout of a read that completed",
+                         result_text(o));
+          if (!(hit && iowq_enoent)) return v;
+          if (Check e = tolerate(TolId::UringLinkTimeoutIowqEnoent, *v)) return e;
+        }
         key = std::string(hit ? br.cancelled : br.normal) + ", timeout " + result_text(o);
         break;
       }
@@ -241,13 +266,14 @@ Check Oracle::Impl::race(size_t i, const Step& s, const Observation& obs) {
         fds.exercise(RuleId::UringCancelCount);
         const int64_t missed = cleanup ? cleanup->res : 0;
         const bool pipe_via_iowq = !facts.pipe_nowait && rd != kNone && fds.desc(rd).kind == ResKind::PipeRead;
-        const bool loose = linux_profile() && (uring::KnobCell::decode(tr.knobs).async || pipe_via_iowq);
-        if (o < 0 || missed < 0 || (loose ? o > targets || missed > cut : o + missed != cut))
-        {
+        const bool iowq = uring::KnobCell::decode(tr.knobs).async || pipe_via_iowq;
+        if (o < 0 || missed < 0 || o + missed != cut) {
           std::string ends;
           for (const Completion* c : tgt) ends += (ends.empty() ? "" : " ") + result_text(c->res);
-          return fail(RuleId::UringCancelCount, std::to_string(cut) + " (reads that ended cancelled: " + ends + ")",
-                      result_text(o) + (cleanup ? " + " + result_text(missed) + " by the cleanup" : ""));
+          Check v = fail(RuleId::UringCancelCount, std::to_string(cut) + " (reads that ended cancelled: " + ends + ")",
+                         result_text(o) + (cleanup ? " + " + result_text(missed) + " by the cleanup" : ""));
+          if (!iowq || o < 0 || missed < 0 || o > targets || missed > cut) return v;
+          if (Check e = tolerate(TolId::UringCancelIowqUncounted, *v)) return e;
         }
         key = std::string(done ? br.normal : br.cancelled) + ", cancel " + result_text(o);
         if (done > 1) key = std::to_string(done) + " done, cancel " + result_text(o);
@@ -266,13 +292,15 @@ Check Oracle::Impl::race(size_t i, const Step& s, const Observation& obs) {
                     std::to_string(tr.leftover));
       fds.wrote(wr, n, false);
       fds.read_stream(rd, n);
+      fds.chan(fds.desc(rd).rx).bytes.observed_empty();  // the trial's bytes were all taken
       base += n;
     }
     ++histogram[prefix + key];
   }
-  // Both branches must have been reached for the race to have been exercised.
+  // Both branches must have been reached for the race to have been exercised (a step of
+  // a few trials is not meant to: it says nothing a user should act on).
   auto missing = [&](const char* branch, uint64_t count) {
-    if (count == 0)
+    if (count == 0 && obs.trials.size() >= kRaceTrialsToWarn)
       race_warnings.push_back("branch not reached: " + prefix + branch + " (0 of " +
                               std::to_string(obs.trials.size()) + " trials of " + std::string(spec.name) + " at line " +
                               std::to_string(line) + ")");

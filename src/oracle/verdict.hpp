@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "oracle/rules.hpp"
+#include "oracle/tolerances.hpp"
 
 namespace ringside {
 
@@ -51,6 +51,9 @@ struct Violation {
   std::string observed;
   std::string detail;     // optional context (state the prediction came from)
   Allowed allowed = {};   // the allowed set, for reproducers (what == Unknown if not expressible)
+  // Tolerances that would have admitted the observation, were they on (none: nothing
+  // would). Under `strict`, the tolerances the run needed.
+  std::vector<TolId> needs = {};
 };
 
 using Check = std::optional<Violation>;

@@ -85,7 +85,7 @@ Check WrapperCheck::open() {
   w.stream = f.origin;
   // The model applies `later` writes at once; until they are joined the file may lack them.
   uint64_t pending = 0;
-  for (const auto& [step, expect] : m_.later_expect) {
+  for (const auto& [step, later] : m_.later_steps) {
     const Step& t = m_.step(step);
     if (t.op == Op::Write && m_.id_of(t.ins[0]) == file) pending += static_cast<uint64_t>(t.param(0));
   }

@@ -47,11 +47,15 @@ struct Program {
   std::vector<std::string> tags;
   std::vector<std::string> requires_;  // features that must be probed present
   std::vector<std::string> via;        // readiness paths the scenario applies to (empty: as written)
+  // Oracle tolerances the scenario demonstrates (its claim is what they admit): it is
+  // skipped under a profile that does not admit them. `shows_at`: where the header is.
+  std::vector<std::string> shows;
+  SourceLoc shows_at;
   std::vector<Resource> resources;
   std::vector<Step> steps;
 
   bool operator==(const Program& o) const {
-    return purpose == o.purpose && tags == o.tags && requires_ == o.requires_ && via == o.via &&
+    return purpose == o.purpose && tags == o.tags && requires_ == o.requires_ && via == o.via && shows == o.shows &&
            resources == o.resources && steps == o.steps;
   }
   const Resource& res(ResId id) const { return resources[id]; }

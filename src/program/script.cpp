@@ -84,7 +84,7 @@ class Parser {
 
   bool parse_header(std::string_view line, uint32_t line_no) {
     std::string_view t = trim(line);
-    static constexpr std::string_view kHeaders[] = {"purpose:", "tags:", "requires:", "via:"};
+    static constexpr std::string_view kHeaders[] = {"purpose:", "tags:", "requires:", "via:", "shows:"};
     for (auto h : kHeaders) {
       if (!t.starts_with(h)) continue;
       std::string_view rest = t.substr(h.size());
@@ -96,8 +96,11 @@ class Parser {
         prog_.purpose = std::string(rest);
         return true;
       }
-      std::vector<std::string>& list =
-          h == "tags:" ? prog_.tags : h == "requires:" ? prog_.requires_ : prog_.via;
+      std::vector<std::string>& list = h == "tags:"       ? prog_.tags
+                                       : h == "requires:" ? prog_.requires_
+                                       : h == "shows:"    ? prog_.shows
+                                                          : prog_.via;
+      if (h == "shows:") prog_.shows_at = {line_no, col};
       while (!rest.empty()) {
         size_t sep = rest.find_first_of(", \t");
         std::string_view w = rest.substr(0, sep);
@@ -332,6 +335,7 @@ std::string print_script(const Program& p) {
   list("tags:", p.tags);
   list("requires:", p.requires_);
   list("via:", p.via);
+  list("shows:", p.shows);
   for (const Step& s : p.steps) {
     if (s.later) out += "later " + format_param(ParamSpec{"delay", ParamType::Dur}, s.delay_us) + " ";
     out += print_step(p, s) + "\n";

@@ -42,6 +42,10 @@ class JsonReporter : public Reporter {
   }
   void end(const Totals& t, double seconds, const std::vector<std::string>& notes) override {
     doc_["totals"] = {{"pass", t.pass}, {"fail", t.fail}, {"skip", t.skip}, {"error", t.error}};
+    doc_["strictness"] = {{"steps_run", t.steps_run},
+                          {"steps_judged", t.steps_judged},
+                          {"unjudged_spans", t.spans},
+                          {"tolerances", t.tolerances}};
     doc_["seconds"] = seconds;
     doc_["notes"] = notes;
     // Invalid UTF-8 (kernel data) is replaced rather than making the document unwritable.

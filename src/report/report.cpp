@@ -4,8 +4,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ostream>
 #include <set>
+
+#include "oracle/tolerances.hpp"
 
 namespace ringside {
 
@@ -23,6 +26,44 @@ std::string family_of(const std::string& name) {
   return slash == std::string::npos ? "scenarios" : name.substr(0, slash);
 }
 
+void Totals::add(const ScenarioResult& r) {
+  add(r.verdict);
+  steps_run += r.steps_run;
+  steps_judged += r.steps_judged;
+  spans += r.unjudged.size();
+  for (const auto& [id, n] : r.tolerances) tolerances[id] += n;
+}
+
+namespace {
+std::string tolerance_list(const std::map<std::string, uint64_t>& tols, size_t most) {
+  std::vector<std::pair<std::string, uint64_t>> v(tols.begin(), tols.end());
+  std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::string s;
+  for (size_t i = 0; i < v.size() && i < most; ++i) s += fmt::format("{}{} x{}", i ? ", " : "", v[i].first, v[i].second);
+  if (v.size() > most) s += fmt::format(" and {} more", v.size() - most);
+  return s;
+}
+}  // namespace
+
+std::string strictness_summary(const Totals& t) {
+  std::string s = fmt::format("strictness: {} of {} steps judged ({:.2f}%)", t.steps_judged, t.steps_run,
+                              t.steps_run ? 100.0 * static_cast<double>(t.steps_judged) / static_cast<double>(t.steps_run)
+                                          : 100.0);
+  s += t.tolerances.empty() ? "; no tolerance used" : "; tolerances used: " + tolerance_list(t.tolerances, 5);
+  if (t.spans) s += fmt::format("; {} unjudged span(s)", t.spans);
+  return s;
+}
+
+std::string strictness_of(const ScenarioResult& r) {
+  if (r.tolerances.empty() && r.unjudged.empty()) return {};
+  std::string s = fmt::format("judged {}/{} steps", r.steps_judged, r.steps_run);
+  if (!r.tolerances.empty()) s += "; tolerated: " + tolerance_list(r.tolerances, 100);
+  for (const auto& u : r.unjudged)
+    s += fmt::format("; unjudged {} from line {} to {} ({})", u.resource, u.from_line,
+                     u.to_line ? std::to_string(u.to_line) : std::string("the end"), u.tolerance);
+  return s;
+}
+
 std::string describe_failure(const ScenarioResult& r, size_t trace_tail) {
   std::string s;
   if (!r.purpose.empty()) s += "purpose:  " + r.purpose + "\n";
@@ -32,6 +73,11 @@ std::string describe_failure(const ScenarioResult& r, size_t trace_tail) {
     s += "expected: " + r.violation->expected + "\n";
     s += "observed: " + r.violation->observed + "\n";
     if (!r.violation->detail.empty()) s += "detail:   " + r.violation->detail + "\n";
+    if (!r.violation->needs.empty()) {
+      s += "admitted only by tolerance(s):";
+      for (TolId t : r.violation->needs) s += fmt::format(" {} ({})", tolerance(t).id, tol_kind_name(tolerance(t).kind));
+      s += "\n";
+    }
   } else {
     s += "reason:   " + r.reason + "\n";
   }
@@ -81,6 +127,8 @@ class HumanReporter : public Reporter {
     } else if (verbose_) {
       for (const auto& t : r.trace) out_ << "      " << t << "\n";
     }
+    if (verbose_)
+      if (std::string st = strictness_of(r); !st.empty()) out_ << "      strictness: " << st << "\n";
     out_ << std::flush;
   }
   void baseline(const BaselineComparison& c, bool gating) override {
@@ -90,6 +138,7 @@ class HumanReporter : public Reporter {
   void end(const Totals& t, double seconds, const std::vector<std::string>& notes) override {
     clear();
     for (const auto& n : notes) out_ << n << "\n";
+    out_ << strictness_summary(t) << "\n";
     out_ << fmt::format("{} run(s): {} passed, {} failed, {} skipped, {} errors in {:.2f}s\n", t.all(), t.pass, t.fail,
                         t.skip, t.error, seconds)
          << std::flush;
@@ -151,6 +200,7 @@ class KtapReporter : public Reporter {
   }
   void end(const Totals& t, double seconds, const std::vector<std::string>& notes) override {
     for (const auto& n : notes) out_ << "# " << n << "\n";
+    out_ << "# " << strictness_summary(t) << "\n";
     out_ << fmt::format("# {:.2f}s\n", seconds);
     out_ << fmt::format("# Totals: pass:{} fail:{} xfail:0 xpass:0 skip:{} error:{}\n", t.pass, t.fail, t.skip, t.error)
          << std::flush;

@@ -28,9 +28,20 @@ struct RunInfo {
 
 struct Totals {
   size_t pass = 0, fail = 0, skip = 0, error = 0;
+  // Strictness over the run: steps executed and judged exactly, tolerances used (id ->
+  // observations admitted), unjudged spans.
+  uint64_t steps_run = 0, steps_judged = 0, spans = 0;
+  std::map<std::string, uint64_t> tolerances;
   void add(Verdict v);
+  void add(const ScenarioResult& r);
   size_t all() const { return pass + fail + skip + error; }
 };
+
+// One line on how strictly a run was judged: judged steps, the tolerances used (most
+// used first), unjudged spans.
+std::string strictness_summary(const Totals& t);
+// The same for one scenario's result ("" if it used no tolerance and had no span).
+std::string strictness_of(const ScenarioResult& r);
 
 class Reporter {
  public:

@@ -33,7 +33,17 @@ const char* verdict_name(Verdict v) {
   return "?";
 }
 
-std::string missing_requirement(const Program& p, const KernelProbe& probe) {
+TolerancePolicy policy_of(const RunOptions& o) {
+  TolerancePolicy policy(o.profile);
+  for (auto [t, on] : o.tolerate) policy.set(t, on ? TolMode::On : TolMode::Off);
+  return policy;
+}
+
+std::string missing_requirement(const Program& p, const KernelProbe& probe, const TolerancePolicy& policy) {
+  for (const auto& id : p.shows)
+    if (const Tolerance* t = tolerance_by_id(id); t && !policy.admits(t->tol))
+      return "shows " + id + " (" + std::string(tol_kind_name(t->kind)) + "), which the " +
+             std::string(profile_name(policy.profile())) + " profile does not admit";
   for (const auto& f : p.requires_) {
     if (probe.has(f)) continue;
     if ((f == "uring" || f.starts_with("uring.")) && !probe.uring) return "requires io_uring: " + probe.uring_reason;
@@ -64,7 +74,31 @@ void record_violation(ScenarioResult& r, const Program& p, const Violation& v, c
     r.step_text = "(end of scenario: implicit join)";
   }
   r.reason = std::string(rl.id) + ": " + std::string(rl.summary);
+  if (!v.needs.empty()) {
+    r.reason += " (admitted only by";
+    for (TolId t : v.needs) r.reason += " " + std::string(tolerance(t).id);
+    r.reason += ")";
+  }
   r.state = state;
+}
+
+// What the oracle's ledger says about how strictly the run was judged.
+void record_strictness(ScenarioResult& r, const Program& p, const Oracle& oracle) {
+  for (auto [t, n] : oracle.tolerances_used()) r.tolerances[std::string(tolerance(t).id)] = n;
+  auto line = [&](size_t step) {
+    if (step >= p.steps.size()) return static_cast<uint32_t>(0);
+    return p.steps[step].loc.line ? p.steps[step].loc.line : static_cast<uint32_t>(step + 1);
+  };
+  for (const Span& s : oracle.unjudged()) {
+    UnjudgedSpan u;
+    u.resource = s.resource < p.resources.size() ? p.resources[s.resource].name : "?";
+    u.from_line = line(s.from_step);
+    u.to_line = s.to_step == SIZE_MAX ? 0 : line(s.to_step);
+    u.tolerance = std::string(tolerance(s.tol).id);
+    u.why = std::string(tolerance(s.tol).summary);
+    r.unjudged.push_back(std::move(u));
+  }
+  r.steps_judged = oracle.steps_judged();
 }
 
 }  // namespace
@@ -85,7 +119,7 @@ ScenarioResult run_in_process(const Program& p, const RunOptions& o, Engine& eng
     for (size_t k = r.trace.size(); k < upto; ++k) r.trace.push_back(format_trace_line(p, k, seen[k]));
   };
   try {
-    Oracle oracle(p, o.profile, kernel_facts());
+    Oracle oracle(p, policy_of(o), kernel_facts());
     std::unique_ptr<Mutation> mutation = o.mutant ? o.mutant->make() : nullptr;
     engine.begin(p);
     bool failed = false;
@@ -142,6 +176,7 @@ ScenarioResult run_in_process(const Program& p, const RunOptions& o, Engine& eng
       }
     if (o.record)
       for (RuleId id : oracle.rules_exercised()) r.rules.emplace_back(rule(id).id);
+    record_strictness(r, p, oracle);
     r.histogram = oracle.race_histogram();
     if (!failed)
       for (auto& w : oracle.race_warnings()) r.warnings.push_back(std::move(w));

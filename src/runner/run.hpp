@@ -9,6 +9,7 @@
 #include "engine/engine.hpp"
 #include "engine/probe.hpp"
 #include "oracle/rules.hpp"
+#include "oracle/tolerances.hpp"
 #include "program/program.hpp"
 #include "runner/result.hpp"
 
@@ -32,6 +33,8 @@ struct RunHooks {
 
 struct RunOptions {
   Profile profile = Profile::Linux;
+  // --tolerate ID (true) / --no-tolerate ID (false), applied over the profile's set.
+  std::vector<std::pair<TolId, bool>> tolerate;
   std::chrono::milliseconds step_deadline{5000};
   std::chrono::milliseconds scenario_deadline{30000};
   bool isolate = true;
@@ -43,8 +46,12 @@ struct RunOptions {
   const Mutant* mutant = nullptr;  // fault injection between engine and oracle (selftest)
 };
 
-// "" if every `requires:` feature was probed present, else the SKIP reason.
-std::string missing_requirement(const Program& p, const KernelProbe& probe);
+// The oracle's tolerance policy for these options: the profile's, then the overrides.
+TolerancePolicy policy_of(const RunOptions& o);
+
+// "" if every `requires:` feature was probed present and the policy admits every
+// tolerance the scenario `shows:`, else the SKIP reason.
+std::string missing_requirement(const Program& p, const KernelProbe& probe, const TolerancePolicy& policy = {});
 
 using TraceSink = std::function<void(const std::string& line)>;
 

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "oracle/tolerances.hpp"
+
 namespace ringside {
 
 namespace {
@@ -59,6 +61,10 @@ std::vector<LoadedScenario> parse_all(const std::vector<ScenarioSource>& srcs, s
       continue;
     }
     pr.program.name = s.name;
+    for (const auto& id : pr.program.shows)
+      if (!tolerance_by_id(id) && !error)
+        error = ScriptError{s.path, pr.program.shows_at.line, pr.program.shows_at.col,
+                            "unknown tolerance '" + id + "' after 'shows:' (see 'ringside rules')"};
     out.push_back({s, std::move(pr.program)});
   }
   return out;

@@ -55,7 +55,7 @@ void run_suite(const std::vector<LoadedScenario>& selection, const SuiteOptions&
         on_progress(done, pr.via.empty() ? sc.program.name : sc.program.name + "@" + pr.via);
       }
       ScenarioResult r;
-      std::string missing = missing_requirement(sc.program, probe);
+      std::string missing = missing_requirement(sc.program, probe, policy_of(o.run));
       if (pr.via == "uring-poll" && missing.empty() && !probe.has("uring.op.poll_add"))
         missing = "the uring-poll path requires uring.op.poll_add: not supported here (probed)";
       if (!missing.empty()) {

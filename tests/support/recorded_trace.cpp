@@ -168,6 +168,12 @@ void parse_wrapper_line(const Program& p, const Step& s, std::string rest, std::
 
 }  // namespace
 
+TolerancePolicy RecordedTrace::policy() const {
+  TolerancePolicy p(profile);
+  for (auto [t, on] : tolerate) p.set(t, on ? TolMode::On : TolMode::Off);
+  return p;
+}
+
 RecordedTrace parse_recorded_trace(const std::string& text, const std::string& file) {
   RecordedTrace t;
   t.file = file;
@@ -183,7 +189,15 @@ RecordedTrace parse_recorded_trace(const std::string& text, const std::string& f
       std::string key, val;
       h >> key >> val;
       if (key == "expect") t.expect = val;
-      else if (key == "profile") t.profile = val == "contract" ? Profile::Contract : Profile::Linux;
+      else if (key == "profile") {
+        auto pr = profile_by_name(val);
+        if (!pr) throw std::runtime_error(file + ": unknown profile '" + val + "'");
+        t.profile = *pr;
+      } else if (key == "tolerate" || key == "no-tolerate") {
+        const Tolerance* tol = tolerance_by_id(val);
+        if (!tol) throw std::runtime_error(file + ": unknown tolerance '" + val + "'");
+        t.tolerate.push_back({tol->tol, key == "tolerate"});
+      }
       script += "\n";
       continue;
     }

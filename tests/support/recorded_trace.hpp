@@ -1,7 +1,8 @@
 // Recorded traces for oracle tests: a scenario with what the kernel said after each
 // step, written by hand or copied from a run. One step per line:
 //
-//   #! expect epoll.et.refire        (or: #! expect pass; optional: #! profile contract)
+//   #! expect epoll.et.refire        (or: #! expect pass; optional: #! profile contract,
+//                                     #! tolerate ID, #! no-tolerate ID)
 //   r, w = pipe nonblock  -> fd 3 4
 //   write w 10            -> 10
 //   epoll_wait ep         -> [r: IN]
@@ -33,6 +34,7 @@
 #include <vector>
 
 #include "oracle/rules.hpp"
+#include "oracle/tolerances.hpp"
 #include "program/observation.hpp"
 #include "program/program.hpp"
 
@@ -44,6 +46,8 @@ struct RecordedTrace {
   std::vector<Observation> observations;  // one per step
   std::string expect;                     // rule id, or "pass"
   Profile profile = Profile::Linux;
+  std::vector<std::pair<TolId, bool>> tolerate;  // #! tolerate / no-tolerate, over the profile
+  TolerancePolicy policy() const;
 };
 
 // Throws std::runtime_error with file:line on a malformed trace.

@@ -40,7 +40,7 @@ TEST_CASE("misuse gives usage and exit status 2", "[cli]") {
   CHECK(r.status == 2);
   CHECK(r.out.find("usage: ringside run") != std::string::npos);
   CHECK(ringside("run --format xml").status == 2);
-  CHECK(ringside("run --profile strict").status == 2);
+  CHECK(ringside("run --profile lenient").status == 2);
   CHECK(ringside("run --repeat 0").status == 2);
   CHECK(ringside("run --filter no-scenario-is-called-this").status == 2);
   CHECK(ringside("run /no/such/path.scn").status == 2);

@@ -1,7 +1,11 @@
 // The scripted suite on the running kernel: every scenario passes (or is skipped
-// because a probed feature is absent), under both profiles.
+// because a probed feature is absent), under both profiles. A FAIL that this kernel's
+// entry in ci/known-kernel-deviations names (rule and scenario) is a documented kernel bug,
+// not a failure of the suite.
 #include <catch2/catch.hpp>
 
+#include "engine/probe.hpp"
+#include "runner/known.hpp"
 #include "runner/suite_run.hpp"
 
 using namespace ringside;
@@ -14,8 +18,10 @@ void run_all(Profile profile, unsigned jobs) {
   SuiteOptions so;
   so.run.profile = profile;
   so.jobs = jobs;
+  const KnownDeviations known = KnownDeviations::for_running_kernel(probe_kernel().release);
   size_t passed = 0;
   run_suite(suite, so, [&](const ScenarioResult& r) {
+    if (r.verdict == Verdict::Fail && !known.reason(r.display_name(), r.rule_id).empty()) return;
     INFO(r.display_name() << ": " << verdict_name(r.verdict) << " " << r.reason << "\n"
                           << (r.violation ? r.violation->expected + " / " + r.violation->observed : ""));
     CHECK((r.verdict == Verdict::Pass || r.verdict == Verdict::Skip));

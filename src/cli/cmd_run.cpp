@@ -19,6 +19,7 @@
 #include "report/report.hpp"
 #include "runner/baseline.hpp"
 #include "runner/kernel_log.hpp"
+#include "runner/known.hpp"
 #include "runner/suite_run.hpp"
 
 namespace ringside::cli {
@@ -79,7 +80,7 @@ int cmd_run(const Args& args) {
   std::string format = "human", record_baseline, baseline_file, report_name = "ringside";
   unsigned repeat = 1, jobs = std::max(1u, std::thread::hardware_concurrency()), stress = 0;
   int64_t timeout_ms = 30000, step_timeout_ms = 5000;
-  std::string mutant, via;
+  std::string mutant, via, known_file;
   opts.add_options()
       ("filter,f", po::value(&filters)->composing(), "run scenarios whose name or tag matches (glob or substring)")
       ("repeat", po::value(&repeat)->default_value(repeat), "run the selection N times and report pass rates")
@@ -97,6 +98,7 @@ int cmd_run(const Args& args) {
       ("via", po::value(&via), "readiness paths for scenarios that list them, comma-separated: epoll-lt, epoll-et, uring-poll (default: every path a scenario lists)")
       ("no-isolate", "run scenarios in this process (no crash or hang protection)")
       ("mutant", po::value(&mutant), "inject a fault between kernel and oracle (see 'ringside selftest --list')")
+      ("known-deviations", po::value(&known_file), "FILE of known kernel deviations (format of ci/known-kernel-deviations; default: the list built in), or 'none': such failures count as failures")
       ("verbose,v", "print every step's trace")
       ("path", po::value(&paths)->composing(), "scenario files or directories (default: the embedded suite)");
   strictness.add_to(opts);
@@ -173,6 +175,19 @@ int cmd_run(const Args& args) {
     else notes.push_back("kernel log not checked for WARNING/BUG/Oops: " + kernel_log->reason());
   }
   const KernelProbe& probe = probe_kernel();
+  KnownDeviations known;
+  try {
+    if (known_file.empty()) {
+      known = KnownDeviations::embedded();
+    } else if (known_file != "none") {
+      std::string text;
+      if (!read_file(known_file, text)) return misuse("--known-deviations: cannot read " + known_file);
+      known = KnownDeviations::parse(text, known_file);
+    }
+  } catch (const std::exception& e) {
+    return misuse(std::string("--known-deviations: ") + e.what());
+  }
+  known.set_running_kernel(probe.release);
   if (!probe.uring) notes.push_back("io_uring is unavailable here (" + probe.uring_reason + "): its scenarios SKIP");
   for (const auto& u : probe.unknown) notes.push_back("probe: " + u.feature + " unknown: " + u.reason);
 
@@ -208,7 +223,8 @@ int cmd_run(const Args& args) {
   line.start(info.total);
   run_suite(
       sel, so,
-      [&](const ScenarioResult& r) {
+      [&](ScenarioResult r) {
+        if (r.verdict == Verdict::Fail && !injected) r.known = known.reason(r.display_name(), r.rule_id);
         totals.add(r);
         auto& rate = rates[r.display_name()];
         rate.second++;

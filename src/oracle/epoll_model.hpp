@@ -56,6 +56,10 @@ class EpollModel {
   Level reportable(const Registration& r) const;
 
  private:
+  Violation mask_violation(size_t step, RuleId rule, const Registration& r, std::vector<uint32_t> masks, uint32_t filter,
+                           std::string expected, std::string observed, std::string detail = {}) const;
+  Check check_edge(size_t step, const Registration& r, uint32_t mask);
+  Check check_mask(size_t step, const Registration& r, uint32_t mask, bool wait_not_full);
   bool followed(DescId target) const;
   bool wakeup_may_follow(const Registration& r) const;
   Registration* find(DescId ep, DescId target, int fdnum);

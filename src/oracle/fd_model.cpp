@@ -88,13 +88,13 @@ void FdModel::eventfd_read(DescId d, uint64_t v) {
   Desc& s = descs_[d];
   ++s.count_reads;
   if (s.semaphore && v) {
-    // One of the counter's units: a certain one if there is one.
-    uint64_t* from[] = {&s.count, &s.count_unknown, &s.count_soon, &s.count_maybe};
-    for (uint64_t* f : from)
-      if (*f) {
-        --*f;
-        break;
-      }
+    // v units, one per read: certain ones first.
+    uint64_t left = v;
+    for (uint64_t* f : {&s.count, &s.count_unknown, &s.count_soon, &s.count_maybe}) {
+      const uint64_t take = std::min(left, *f);
+      *f -= take;
+      left -= take;
+    }
     return;
   }
   // Everything that had certainly landed is taken; a `later` write counted in v landed.
@@ -634,7 +634,9 @@ void FdModel::tcp_readiness(const Desc& s, ReadySet& r) const {
       // fixes the mask of an unconnected socket); under `linux` both are on.
       r.add(ev::Out, de_facto(Level::Yes), RuleId::FreshSocketMask);
       r.add(ev::Hup, de_facto(Level::Yes), RuleId::FreshSocketMask);
-      r.add(ev::In | ev::RdHup, Level::No, RuleId::FreshSocketMask);
+      // Its own SHUT_RD sets RCV_SHUTDOWN even though shutdown(2) failed ENOTCONN
+      // (inet_shutdown on TCP_CLOSE): tcp_poll then says IN|RDHUP.
+      r.add(ev::In | ev::RdHup, s.rcv_shut, possible(s.rcv_shut) ? RuleId::PollRdhup : RuleId::FreshSocketMask);
       // An error a failed connect left pending (under `contract` only: Linux's connect
       // takes it) is poll(2)'s POLLERR "Error condition".
       r.add(ev::Err, s.err_level, RuleId::FreshSocketMask);

@@ -34,6 +34,12 @@ class Ledger {
   bool admit(TolId t, const Violation& would);
   // A model-limit tolerance t let the current step's observation through unjudged (what).
   bool use(TolId t, const std::string& what);
+  // The violation v unless tolerance t admits it (then none); v names t as needed.
+  std::optional<Violation> tolerate(TolId t, Violation v) {
+    if (admit(t, v)) return std::nullopt;
+    v.needs = {t};
+    return v;
+  }
   // The first of ts that admits it; if none does, `would.needs` names them all.
   bool admit_any(std::span<const TolId> ts, Violation& would);
 

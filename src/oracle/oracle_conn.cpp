@@ -96,8 +96,6 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
     fds.unfollow(cid, why);
     return std::nullopt;
   }
-  const int64_t inprogress = -EINPROGRESS;
-
   if (c.kind == ResKind::UnixStream) {
     bool room = static_cast<int>(l.queue.size()) < l.capacity;
     // unix_stream_connect: a full backlog is EAGAIN for a nonblocking socket (a blocking
@@ -116,7 +114,20 @@ Check Oracle::Impl::connect(size_t i, const Step& s, const Observation& obs) {
     return std::nullopt;
   }
 
-  // TCP.
+  // TCP. A closed socket already shut down (inet_shutdown set its bits) that connects
+  // keeps them: which of its later calls find them is followed only within bounds.
+  if (c.is_tcp() && c.sock == Sock::Fresh && (possible(c.rcv_shut) || possible(c.snd_shut))) {
+    Check e = tcp_connect(i, cid, lid, obs);
+    fds.unfollow(cid, TolId::TcpShutdownUnconnected);
+    return e;
+  }
+  return tcp_connect(i, cid, lid, obs);
+}
+
+Check Oracle::Impl::tcp_connect(size_t i, DescId cid, DescId lid, const Observation& obs) {
+  Desc& c = fds.desc(cid);
+  Desc& l = fds.desc(lid);
+  const int64_t inprogress = -EINPROGRESS;
   switch (c.sock) {
     case Sock::Fresh: {
       if (c.family != l.family) {
@@ -378,6 +389,12 @@ Check Oracle::Impl::shutdown(size_t i, const Step& s, const Observation& obs) {
   if (Check e = expect_on(i, id, rule, allowed, obs.ret, RetSet::of({0, -ENOTCONN}))) return e;
   if (fds.desc_unjudged(id)) return std::nullopt;
   if (d.kind != ResKind::Tcp && obs.ret < 0) return std::nullopt;  // failed (contract's ENOTCONN): no change
+  if (d.kind == ResKind::Tcp && (d.sock == Sock::Fresh || d.sock == Sock::Port)) {
+    // inet_shutdown on TCP_CLOSE: ENOTCONN, and the shutdown bits are set all the same
+    // ("hack to wake up other listeners, who can poll for EPOLLHUP").
+    fds.shutdown(id, how, false);
+    return std::nullopt;
+  }
   if (d.kind == ResKind::Tcp && (d.sock != Sock::Established || (obs.ret == -ENOTCONN && !fins_both_ways(d)))) {
     // Disconnected from SYN_SENT (or the handshake had finished: a FIN goes out), or
     // TCP_CLOSE with the shutdown bits set anyway (inet_shutdown): followed only within

@@ -39,6 +39,7 @@ struct Oracle::Impl {
     bool may_block = false;          // a blocking write that may wait for room
     uint64_t consumed_at_start = 0;  // ... and how much its reader had read then
     bool uncertain = false;          // its result (so its effect) is known only at join
+    uint32_t floating = ~0u;         // a channel write: its bytes' place (StreamBytes write id)
   };
   std::map<uint32_t, LaterStep> later_steps;
   // Ledger keys of channel spans (descriptions use their DescId).
@@ -79,11 +80,7 @@ struct Oracle::Impl {
   }
   // An observation only tolerance t explains: admitted (counted) if the profile has it,
   // else the violation `v`, naming t as what would admit it.
-  Check tolerate(TolId t, Violation v) {
-    if (ledger.admit(t, v)) return std::nullopt;
-    v.needs = {t};
-    return v;
-  }
+  Check tolerate(TolId t, Violation v) { return ledger.tolerate(t, std::move(v)); }
   // A mask judged against a ReadySet (whose tolerated conditions need their tolerance).
   // `v` is the violation if it is not allowed.
   Check expect_mask(const ReadySet& rs, uint32_t observed, uint32_t filter, Violation v) {
@@ -111,6 +108,7 @@ struct Oracle::Impl {
   // Family 1 and resources.
   Check create(size_t i, const Step& s, const Observation& obs);
   Check connect(size_t i, const Step& s, const Observation& obs);
+  Check tcp_connect(size_t i, DescId cid, DescId lid, const Observation& obs);
   Check accept(size_t i, const Step& s, const Observation& obs);
   Check sockerr(size_t i, const Step& s, const Observation& obs);
   bool fins_both_ways(const Desc& d) const;
@@ -176,7 +174,7 @@ struct Oracle::Impl {
   };
   Check uring_cqe(size_t i, model::Req& r, const Completion& c, std::string_view data);
   Check check_after_final(size_t i, const model::Req& r, const Completion& c, const std::string& name);
-  void count_for_count_timeouts(const model::Req& r, const Completion& c, uint64_t now);
+  void count_for_count_timeouts(const model::Req& r, const Completion& c);
   Check check_more(size_t i, model::Req& r, const Completion& c, const std::string& name);
   void settle_final(FinalCqe& f);
   bool success(const model::Req& r, int64_t res) const;

@@ -163,7 +163,7 @@ void Oracle::Impl::pipe_write_attempted(const Desc& d) {
   // ("Epoll nonsensically wants a wakeup whether the pipe was already empty or not"),
   // even a call that wrote nothing: an ET IN edge may follow.
   if (d.kind == ResKind::PipeWrite && d.tx != kNone)
-    fds.wakes().push_back({fds.chan(d.tx).reader, ev::In, Level::Maybe, RuleId::EtRefire});
+    fds.wakes().push_back({fds.chan(d.tx).reader, ev::In, Level::Maybe, RuleId::EtRefire, TolId::PipeWriteCallWakesReaders});
 }
 
 void Oracle::Impl::unix_send_failed(DescId id, int64_t ret) {
@@ -174,7 +174,7 @@ void Oracle::Impl::unix_send_failed(DescId id, int64_t ret) {
   // them a kernel version checks first varies, so only EAGAIN is taken as certain.
   const Desc& d = fds.desc(id);
   if ((d.kind == ResKind::UnixDgram || d.kind == ResKind::UnixStream) && ret != -EAGAIN)
-    fds.wakes().push_back({id, ev::Out, Level::Maybe, RuleId::EtEdge});
+    fds.wakes().push_back({id, ev::Out, Level::Maybe, RuleId::EtEdge, TolId::UnixFailedSendWakesWriters});
 }
 
 RetSet Oracle::Impl::unconnected_read(const Desc& d) const {
@@ -185,6 +185,9 @@ RetSet Oracle::Impl::unconnected_read(const Desc& d) const {
   if (d.sock == Sock::Connecting || d.sock == Sock::Stalled) allowed.add_err(EAGAIN);
   // A reset closed it (tcp_done sets SOCK_DONE): the pending error, then 0.
   if (possible(d.reset) || possible(d.err_level)) allowed.add_err(ECONNRESET).add_err(ECONNREFUSED).add(0);
+  // tcp_recvmsg tests RCV_SHUTDOWN (0) before TCP_CLOSE (ENOTCONN): a closed socket shut
+  // down for reading reads 0.
+  if (d.is_tcp() && possible(d.rcv_shut)) allowed.add(0);
   return allowed;
 }
 

@@ -2,6 +2,8 @@
 // join, while the main thread goes on. The model predicts its result from the state it
 // starts from, applies its effects as "soon" (or, when its result is not known yet, as
 // what may happen), and checks the result and settles the effects at join.
+#include <utility>
+
 #include "oracle/oracle_impl.hpp"
 
 namespace ringside {
@@ -40,29 +42,37 @@ Check Oracle::Impl::observe_later(size_t i, const Step& s) {
   // Unconnected, an AF_UNIX datagram send charges its buffer to the socket before it
   // fails ENOTCONN, so POLLOUT may be gone for a moment while the helper runs it.
   if (s.op == Op::Write && d.kind == ResKind::UnixDgram && d.tx == kNone) d.out_flickers = true;
-  const bool certain = later.expect.single(only) && only == success;
+  // To a peer that is gone it disconnects the socket (unix_dgram_disconnected) when it
+  // runs: until the join the socket is followed within bounds.
+  if (s.op == Op::Write && d.kind == ResKind::UnixDgram && d.tx != kNone && possible(d.peer_gone))
+    ledger.open_span(d.id, d.origin, TolId::UnixDgramSendToGonePeer);
+  // (A shutdown takes effect even when it fails ENOTCONN on a closed TCP socket.)
+  const bool certain = later.expect.single(only) && (only == success || s.op == Op::Shutdown);
   later.uncertain = !certain;
-  later_steps[static_cast<uint32_t>(i)] = later;
   if (!certain) {
     // Its result is not known until join: so neither is its effect. A write's bytes may
     // come, all, some or none; an eventfd's addition may come; a shutdown may take effect.
     if (s.op == Op::Write && d.tx != kNone && d.kind != ResKind::File) {
       auto& c = fds.chan(d.tx);
       c.maybe_sent += n;
-      c.later_write = c.bytes.begin_write(n);
+      later.floating = c.bytes.begin_write(n);
+      if (c.pipe) c.layout_unknown = true;  // which pages it takes, if any, depends on when it runs
       if (c.reader != kNone) fds.wakes().push_back({c.reader, ev::In, Level::Maybe, RuleId::EtEdge});
     } else if (s.op == Op::Write && d.kind == ResKind::EventFd) {
       d.count_maybe += n;
     } else if (s.op == Op::Shutdown) {
       ledger.open_span(d.id, d.origin, TolId::LaterShutdownUnknown);
     }
+    later_steps[static_cast<uint32_t>(i)] = later;
     return std::nullopt;
   }
   Observation assumed;
-  assumed.ret = success;
+  assumed.ret = s.op == Op::Shutdown ? only : success;
   fds.set_later(true);
   Check c = dispatch(i, s, assumed);
   fds.set_later(false);
+  if (s.op == Op::Write && d.tx != kNone) later.floating = std::exchange(fds.chan(d.tx).later_write, ~0u);
+  later_steps[static_cast<uint32_t>(i)] = later;
   return c;
 }
 
@@ -110,6 +120,10 @@ void Oracle::Impl::settle_later(size_t step, const LaterStep& l, int64_t ret) {
     return;
   }
   if (s.op != Op::Write) return;
+  if (d.kind == ResKind::UnixDgram && ledger.span_tol(d.id) == TolId::UnixDgramSendToGonePeer) {
+    ledger.close_span(d.id);
+    if (ret == -ECONNREFUSED) fds.dgram_disconnect(d.id);
+  }
   const uint64_t wrote = ret > 0 ? static_cast<uint64_t>(ret) : 0;
   if (d.kind == ResKind::EventFd && d.count_maybe >= l.n) {
     d.count_maybe -= l.n;
@@ -118,9 +132,8 @@ void Oracle::Impl::settle_later(size_t step, const LaterStep& l, int64_t ret) {
   }
   if (d.tx == kNone) return;
   auto& c = fds.chan(d.tx);
-  if (c.later_write == ~0u) return;
-  c.bytes.end_write(c.later_write, wrote, false);
-  c.later_write = ~0u;
+  if (l.floating == ~0u) return;
+  c.bytes.end_write(l.floating, wrote, false);
   if (l.uncertain && c.maybe_sent >= l.n) {
     // Uncertain until now: its bytes arrive as what it wrote.
     c.maybe_sent -= l.n;

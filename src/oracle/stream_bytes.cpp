@@ -49,8 +49,22 @@ bool StreamBytes::end_write(uint32_t w, uint64_t landed, bool reserved) {
   const bool ok = loose_ || read_.floating[w] <= landed;
   if (loose_) loose_unread_ -= std::min(loose_unread_, f.len - std::min(f.len, landed));
   f.len = std::min(f.len, landed);
+  settle_into_order(w);
   resync_if_empty();
   return ok;
+}
+
+// A write whose CQE was seen, when nothing was written since it began and no other write
+// floats: its unread bytes are simply the next ones in order.
+void StreamBytes::settle_into_order(uint32_t w) {
+  Floating& f = floating_[w];
+  if (loose_ || f.open || f.after != ordered_total_ || read_.floating[w] >= f.len) return;
+  for (size_t k = 0; k < floating_.size(); ++k)
+    if (k != w && read_.floating[k] < floating_[k].len) return;
+  const uint64_t from = read_.floating[w];
+  ordered_.push_back({f.off + from, f.len - from, {}});
+  ordered_total_ += f.len - from;
+  f.len = from;  // what was read of it stays accounted to it
 }
 
 void StreamBytes::begin_read() {
@@ -257,12 +271,12 @@ void StreamBytes::discard_all() {
   base_ = ordered_total_ = 0;
   // Writes still in flight keep their place (nothing ordered comes before them any more);
   // the others are gone. Ids stay valid.
-  for (Floating& f : floating_) {
-    if (!f.open) f.len = 0;
+  for (size_t w = 0; w < floating_.size(); ++w) {
+    Floating& f = floating_[w];
+    if (!f.open) f.len = read_.floating[w] = 0;
     f.after = 0;
   }
   read_.ordered = 0;
-  read_.floating.assign(floating_.size(), 0);
   loose_ = false;
   loose_lo_ = pos_;
   loose_unread_ = 0;

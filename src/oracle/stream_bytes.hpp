@@ -105,6 +105,7 @@ class StreamBytes {
   bool ordered_at(uint64_t k, const Cursor& c, uint64_t& off, uint64_t& len) const;
   std::optional<Mismatch> loose_check(std::string_view data) const;
   std::optional<Mismatch> consume(std::string_view data);
+  void settle_into_order(uint32_t w);
   void go_loose();
   void resync_if_empty();
 

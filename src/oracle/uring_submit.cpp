@@ -239,7 +239,8 @@ void Oracle::Impl::start_request(size_t i, Req& r) {
   if (!is_rw(r.op)) return;
   // Issued at once on a socket not connected yet: its answer is that state's, even if
   // the socket connects before the reap.
-  if (d.is_stream() && d.sock != Sock::Established) r.unconnected_at_submit = true;
+  if ((d.is_stream() && d.sock != Sock::Established) || (d.kind == ResKind::UnixDgram && d.tx == kNone))
+    r.unconnected_at_submit = true;
   // Whenever it runs it may report (and so clear) the socket's pending error.
   if ((d.is_tcp() || d.kind == ResKind::UnixStream) && possible(d.err_level)) {
     d.err_level = Level::Maybe;

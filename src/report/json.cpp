@@ -41,7 +41,7 @@ class JsonReporter : public Reporter {
                         {"not_in_baseline", c.not_in_baseline}};
   }
   void end(const Totals& t, double seconds, const std::vector<std::string>& notes) override {
-    doc_["totals"] = {{"pass", t.pass}, {"fail", t.fail}, {"skip", t.skip}, {"error", t.error}};
+    doc_["totals"] = {{"pass", t.pass}, {"fail", t.fail}, {"skip", t.skip}, {"error", t.error}, {"xfail", t.xfail}};
     doc_["strictness"] = {{"steps_run", t.steps_run},
                           {"steps_judged", t.steps_judged},
                           {"unjudged_spans", t.spans},

@@ -27,7 +27,8 @@ std::string family_of(const std::string& name) {
 }
 
 void Totals::add(const ScenarioResult& r) {
-  add(r.verdict);
+  if (r.verdict == Verdict::Fail && !r.known.empty()) ++xfail;
+  else add(r.verdict);
   steps_run += r.steps_run;
   steps_judged += r.steps_judged;
   spans += r.unjudged.size();
@@ -106,9 +107,11 @@ class HumanReporter : public Reporter {
   }
   void result(size_t, const ScenarioResult& r) override {
     clear();
-    out_ << fmt::format("{:<5} {:<48} {:7.3f}s", verdict_name(r.verdict), r.display_name(), r.seconds);
+    const bool known = r.verdict == Verdict::Fail && !r.known.empty();
+    out_ << fmt::format("{:<5} {:<48} {:7.3f}s", known ? "KNOWN" : verdict_name(r.verdict), r.display_name(), r.seconds);
     if (r.verdict == Verdict::Skip || r.verdict == Verdict::Error) out_ << "  " << r.reason;
     out_ << "\n";
+    if (known) out_ << "      known deviation: " << r.known << "\n";
     for (const auto& w : r.warnings) out_ << "      warning: " << w << "\n";
     if (!r.histogram.empty()) {
       out_ << "      outcomes:";
@@ -139,8 +142,8 @@ class HumanReporter : public Reporter {
     clear();
     for (const auto& n : notes) out_ << n << "\n";
     out_ << strictness_summary(t) << "\n";
-    out_ << fmt::format("{} run(s): {} passed, {} failed, {} skipped, {} errors in {:.2f}s\n", t.all(), t.pass, t.fail,
-                        t.skip, t.error, seconds)
+    out_ << fmt::format("{} run(s): {} passed, {} failed, {} skipped, {} errors{} in {:.2f}s\n", t.all(), t.pass, t.fail,
+                        t.skip, t.error, t.xfail ? fmt::format(", {} known deviation(s)", t.xfail) : "", seconds)
          << std::flush;
   }
 
@@ -182,7 +185,8 @@ class KtapReporter : public Reporter {
         out_ << fmt::format("ok {} {}\n", index + 1, name);
         break;
       case Verdict::Fail:
-        out_ << fmt::format("not ok {} {}\n", index + 1, name);
+        if (!r.known.empty()) out_ << fmt::format("ok {} {} # XFAIL {}\n", index + 1, name, one_line(r.known));
+        else out_ << fmt::format("not ok {} {}\n", index + 1, name);
         break;
       case Verdict::Skip:
         out_ << fmt::format("ok {} {} # SKIP {}\n", index + 1, name, one_line(r.reason));
@@ -202,7 +206,7 @@ class KtapReporter : public Reporter {
     for (const auto& n : notes) out_ << "# " << n << "\n";
     out_ << "# " << strictness_summary(t) << "\n";
     out_ << fmt::format("# {:.2f}s\n", seconds);
-    out_ << fmt::format("# Totals: pass:{} fail:{} xfail:0 xpass:0 skip:{} error:{}\n", t.pass, t.fail, t.skip, t.error)
+    out_ << fmt::format("# Totals: pass:{} fail:{} xfail:{} xpass:0 skip:{} error:{}\n", t.pass, t.fail, t.xfail, t.skip, t.error)
          << std::flush;
   }
 

@@ -39,6 +39,9 @@ struct ScenarioResult {
   std::string state;      // the model's state at the failure
   std::vector<std::string> trace;  // steps executed, with what the kernel said
   std::vector<std::string> warnings;
+  // A FAIL the known-deviation list explains on this kernel: its reason (the run is not
+  // failed by it; KTAP says XFAIL).
+  std::string known;
   std::map<std::string, uint64_t> histogram;  // race outcomes
   std::vector<std::string> behaviours;  // "line:outcome class" per step (see outcome_class)
   std::vector<std::string> rules;       // rule ids whose checks ran

@@ -23,6 +23,7 @@ void to_json(nlohmann::json& j, const ScenarioResult& r) {
                      {"tolerance", u.tolerance}, {"why", u.why}});
   j["unjudged"] = spans;
   if (r.verdict == Verdict::Fail) {
+    if (!r.known.empty()) j["known"] = r.known;
     j["rule"] = r.rule_id;
     j["step"] = r.step_text;
     j["line"] = r.step_line;
@@ -59,6 +60,7 @@ void from_json(const nlohmann::json& j, ScenarioResult& r) {
     r.unjudged.push_back({u.value("resource", ""), u.value("from_line", 0u), u.value("to_line", 0u),
                           u.value("tolerance", ""), u.value("why", "")});
   r.rule_id = j.value("rule", "");
+  r.known = j.value("known", "");
   r.step_text = j.value("step", "");
   r.step_line = j.value("line", 0u);
   r.state = j.value("state", "");

@@ -120,10 +120,17 @@ def check_run(path, report_path):
         check([r.children[0].content() for r in rows] == fams, problems, "families table rows are not %s" % fams)
     for f in fams:
         check("family-" + f.replace("/", "-") in page.ids, problems, "no #family-" + f)
-    failing = [r for r in results if r["verdict"] in ("FAIL", "ERROR")]
+    failing = [r for r in results if r["verdict"] == "ERROR" or (r["verdict"] == "FAIL" and not r.get("known"))]
+    known = [r for r in results if r["verdict"] == "FAIL" and r.get("known")]
     blocks = list(page.root.all("section", "failure"))
-    check(len(blocks) == min(len(failing), 100), problems, "%d failure blocks for %d failures" % (len(blocks), len(failing)))
-    for r, b in zip(failing, blocks):
+    known_blocks = list(page.root.all("section", "st-known-box"))
+    check(len(blocks) == min(len(failing), 100) + min(len(known), 100), problems,
+          "%d failure blocks for %d failures and %d known deviations" % (len(blocks), len(failing), len(known)))
+    check(len(known_blocks) == min(len(known), 100), problems, "%d known blocks for %d known" % (len(known_blocks), len(known)))
+    check(bool(known) == ("known" in page.ids), problems, "a Known deviations section iff there is one")
+    for r, b in zip(known, known_blocks):
+        check(r["known"] in b.content(), problems, "known deviation %s: its reason is not shown" % r["display_name"])
+    for r, b in zip(failing + known, [b for b in blocks if b not in known_blocks] + known_blocks):
         heads = [th.content() for th in b.all("th")]
         want = ["rule", "step", "expected", "observed"] if "expected" in r else ["reason"]
         check(all(w in heads for w in want), problems, "failure %s shows %s, not all of %s" % (r["display_name"], heads, want))
@@ -138,6 +145,20 @@ def check_run(path, report_path):
     check(len(charts) == len(races), problems, "%d charts for %d races" % (len(charts), len(races)))
     for svg, (name, outcomes) in zip(charts, sorted(races.items())):
         check(len(list(svg.all("rect"))) == len(outcomes), problems, "chart of %s: not one bar per outcome" % name)
+    strict = report["strictness"]
+    # each summary box: <div><b>NUMBER</b>what</div>
+    boxes = {(list(box.all("b"))[0].content(), box.text) for summary in page.root.all("div", "summary")
+             for box in summary.children if list(box.all("b"))}
+    for n, what in ((strict["steps_run"], "steps run"), (strict["steps_judged"], "judged exactly"),
+                    (len(strict["tolerances"]), "tolerances used"), (strict["unjudged_spans"], "unjudged spans"),
+                    (report["totals"]["xfail"], "known")):
+        check((str(n), what) in boxes, problems, "no summary box %d %s" % (n, what))
+    tols = list(page.root.all("table", "tolerances"))
+    tol_rows = len(list(list(tols[0].all("tbody"))[0].children)) if tols else 0
+    check(tol_rows == len(strict["tolerances"]), problems, "%d tolerance rows for %d used" % (tol_rows, len(strict["tolerances"])))
+    spans = list(page.root.all("table", "unjudged"))
+    span_rows = len(list(list(spans[0].all("tbody"))[0].children)) if spans else 0
+    check(span_rows == strict["unjudged_spans"], problems, "%d unjudged rows for %d spans" % (span_rows, strict["unjudged_spans"]))
     runs = sum(len(list(list(t.all("tbody"))[0].children)) for t in page.root.all("table", "runs"))
     check(runs == len(results), problems, "%d runs listed of %d" % (runs, len(results)))
     return problems

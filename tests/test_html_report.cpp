@@ -25,7 +25,7 @@ bool has(const std::string& page, const std::string& part) { return page.find(pa
 
 }  // namespace
 
-TEST_CASE("a run's page shows failures, races, tolerances and unjudged spans", "[report][html]") {
+TEST_CASE("a run's page shows failures, known deviations, races, tolerances and unjudged spans", "[report][html]") {
   RunPage p;
   p.kernel = "6.18";
   p.profile = "linux";
@@ -43,8 +43,11 @@ TEST_CASE("a run's page shows failures, races, tolerances and unjudged spans", "
   race.unjudged = {UnjudgedSpan{"q", 5, 0, "uring.poll.pri_on_socket", "the model cannot follow it"}};
   race.steps_judged = 4;
   race.steps_run = 6;
-  p.results = {f, race, result("epoll/lt", Verdict::Skip)};
-  p.totals.fail = p.totals.pass = p.totals.skip = 1;
+  ScenarioResult known = result("uring_order/link_timeout_iowq_chain", Verdict::Fail);
+  known.rule_id = "uring.link_timeout.fires";
+  known.known = "the timer starts after the issue returns";
+  p.results = {f, race, result("epoll/lt", Verdict::Skip), known};
+  for (const auto& r : p.results) p.totals.add(r);
   p.reproducers["epoll/et <refire>"] = "ep = epoll\n";
   std::string page = render_run_html(p);
   CHECK(has(page, "<!DOCTYPE html>"));
@@ -59,7 +62,15 @@ TEST_CASE("a run's page shows failures, races, tolerances and unjudged spans", "
   CHECK(has(page, "<title>cancelled, cancel 0: 120</title>"));
   CHECK(has(page, "<td><code>uring.poll.pri_on_socket</code></td><td>linux-behaviour</td><td class=\"num\">3</td>"));
   CHECK(has(page, "<td><code>q</code></td><td>5&ndash;end</td>"));
-  CHECK(has(page, "4 of 6 steps run were judged exactly"));
+  CHECK(has(page, "<div><b>66.67%</b>steps judged exactly</div><div><b>6</b>steps run</div><div><b>4</b>judged exactly"));
+  CHECK(has(page, "<div><b>1</b>known</div>"));
+  CHECK(has(page, "<h2 id=\"known\">Known deviations</h2>"));
+  CHECK(has(page, "<section class=\"failure st-known-box\" id=\"run-3\">"));
+  CHECK(has(page, "<tr><th>known</th><td>the timer starts after the issue returns</td></tr>"));
+  CHECK(has(page, "<td class=\"num\">4/6</td>"));
+  // the family of a known deviation alone is KNOWN; a real failure's is FAIL
+  CHECK(has(page, "<td><a href=\"#family-uring_order\">uring_order</a></td><td><span class=\"badge st-known\">KNOWN"));
+  CHECK(has(page, "<td><a href=\"#family-epoll\">epoll</a></td><td><span class=\"badge st-fail\">FAIL"));
   CHECK(has(page, "id=\"family-epoll\""));
   CHECK_FALSE(has(page, "http://"));
   CHECK_FALSE(has(page, "https://"));
@@ -68,7 +79,9 @@ TEST_CASE("a run's page shows failures, races, tolerances and unjudged spans", "
 TEST_CASE("a run's page from its report.json", "[report][html]") {
   nlohmann::json doc = {{"format", "ringside-report"}, {"version", 1},  {"kernel", "6.1"},     {"profile", "contract"},
                         {"planned", 2},               {"repeat", 1},   {"seconds", 1.5},
-                        {"totals", {{"pass", 1}, {"fail", 1}, {"skip", 0}, {"error", 0}}},
+                        {"totals", {{"pass", 1}, {"fail", 1}, {"skip", 0}, {"error", 0}, {"xfail", 2}}},
+                        {"strictness", {{"steps_run", 9}, {"steps_judged", 7}, {"unjudged_spans", 1},
+                                        {"tolerances", {{"uring.poll.pri_on_socket", 2}}}}},
                         {"notes", {"a note"}},        {"results", nlohmann::json::array()}};
   nlohmann::json failing = result("stream/eof", Verdict::Fail);
   failing["reproducer"] = "a, b = socketpair unix_stream\n";
@@ -77,6 +90,11 @@ TEST_CASE("a run's page from its report.json", "[report][html]") {
   RunPage p = run_page_from_json(doc);
   CHECK(p.kernel == "6.1");
   CHECK(p.totals.fail == 1);
+  CHECK(p.totals.xfail == 2);
+  CHECK(p.totals.steps_run == 9);
+  CHECK(p.totals.steps_judged == 7);
+  CHECK(p.totals.spans == 1);
+  CHECK(p.totals.tolerances.at("uring.poll.pri_on_socket") == 2);
   REQUIRE(p.results.size() == 2);
   CHECK(p.reproducers.at("stream/eof") == "a, b = socketpair unix_stream\n");
   CHECK(has(render_run_html(p), "a note"));
@@ -97,6 +115,9 @@ TEST_CASE("a matrix cell is PASS, KNOWN, FAIL, SKIP or the kernel's status", "[r
   CHECK(matrix_cell_status(k, "uring") == "KNOWN");
   CHECK(matrix_cell_status(k, "race") == "FAIL");  // race/b is not known
   CHECK(matrix_cell_status(k, "wrapper").empty());  // no run of that family
+  k.run->results.push_back(result("pipe/b", Verdict::Fail));
+  k.run->results.back().known = "the run itself said KNOWN";
+  CHECK(matrix_cell_status(k, "pipe") == "KNOWN");
   k.page = "k/report.html";
   std::string page = render_matrix_html({k});
   CHECK(has(page, "<a href=\"k/report.html#family-uring\">KNOWN"));

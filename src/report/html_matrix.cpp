@@ -20,7 +20,9 @@ std::string ktap_name(std::string s) {
   return s;
 }
 
+// Known from the run itself (its KNOWN verdict) or from the matrix's judgement of it.
 bool known_failure(const MatrixKernel& k, const ScenarioResult& r) {
+  if (is_known(r)) return true;
   for (const auto& f : k.failures)
     if (f.known && (f.scenario == r.display_name() || f.scenario == ktap_name(r.display_name()))) return true;
   return false;

@@ -19,12 +19,16 @@ namespace {
 
 using html::text;
 
-bool failed(const ScenarioResult& r) { return r.verdict == Verdict::Fail || r.verdict == Verdict::Error; }
+// A failure of the run: a FAIL the known-deviation list does not explain, or an ERROR.
+bool failed(const ScenarioResult& r) {
+  return (r.verdict == Verdict::Fail && !is_known(r)) || r.verdict == Verdict::Error;
+}
+bool shown_in_full(const ScenarioResult& r) { return failed(r) || is_known(r); }
 
 std::string overall(const Totals& t) {
   if (t.fail || t.error) return "FAIL";
   if (t.all() && t.skip == t.all()) return "SKIP";
-  return "PASS";
+  return t.xfail ? "KNOWN" : "PASS";
 }
 
 std::string summary_section(const RunPage& p) {
@@ -33,8 +37,8 @@ std::string summary_section(const RunPage& p) {
                    text(p.profile), p.planned, p.repeat > 1 ? fmt::format(" (repeat {})", p.repeat) : "", p.seconds);
   s += "<div class=\"summary\">";
   for (auto [what, n] : {std::pair{"runs", p.totals.all()}, std::pair{"passed", p.totals.pass},
-                         std::pair{"failed", p.totals.fail}, std::pair{"skipped", p.totals.skip},
-                         std::pair{"errors", p.totals.error}})
+                         std::pair{"failed", p.totals.fail}, std::pair{"known", p.totals.xfail},
+                         std::pair{"skipped", p.totals.skip}, std::pair{"errors", p.totals.error}})
     s += fmt::format("<div><b>{}</b>{}</div>", n, what);
   s += "</div>\n";
   if (!p.notes.empty()) {
@@ -46,9 +50,10 @@ std::string summary_section(const RunPage& p) {
 }
 
 struct FamilyCount {
-  size_t pass = 0, fail = 0, skip = 0, error = 0;
+  size_t pass = 0, fail = 0, known = 0, skip = 0, error = 0;
   double seconds = 0;
-  std::string status() const { return fail || error ? "FAIL" : pass ? "PASS" : "SKIP"; }
+  size_t all() const { return pass + fail + known + skip + error; }
+  std::string status() const { return fail || error ? "FAIL" : known ? "KNOWN" : pass ? "PASS" : "SKIP"; }
 };
 
 std::map<std::string, FamilyCount> count_families(const std::vector<ScenarioResult>& results) {
@@ -58,7 +63,7 @@ std::map<std::string, FamilyCount> count_families(const std::vector<ScenarioResu
     f.seconds += r.seconds;
     switch (r.verdict) {
       case Verdict::Pass: ++f.pass; break;
-      case Verdict::Fail: ++f.fail; break;
+      case Verdict::Fail: ++(is_known(r) ? f.known : f.fail); break;
       case Verdict::Skip: ++f.skip; break;
       case Verdict::Error: ++f.error; break;
     }
@@ -68,14 +73,14 @@ std::map<std::string, FamilyCount> count_families(const std::vector<ScenarioResu
 
 std::string families_section(const RunPage& p) {
   std::string s = "<h2 id=\"families\">Behaviour families</h2>\n<table class=\"families\">\n<thead><tr><th>family</th>"
-                  "<th>status</th><th>runs</th><th>passed</th><th>failed</th><th>skipped</th><th>errors</th>"
+                  "<th>status</th><th>runs</th><th>passed</th><th>failed</th><th>known</th><th>skipped</th><th>errors</th>"
                   "<th>seconds</th></tr></thead>\n<tbody>\n";
-  for (const auto& [fam, f] : count_families(p.results))
-    s += fmt::format("<tr><td><a href=\"#family-{}\">{}</a></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}"
-                     "</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
-                     "<td class=\"num\">{:.2f}</td></tr>\n",
-                     html::anchor(fam), text(fam), html::badge(f.status()), f.pass + f.fail + f.skip + f.error, f.pass,
-                     f.fail, f.skip, f.error, f.seconds);
+  for (const auto& [fam, f] : count_families(p.results)) {
+    s += fmt::format("<tr><td><a href=\"#family-{}\">{}</a></td><td>{}</td>", html::anchor(fam), text(fam),
+                     html::badge(f.status()));
+    for (size_t n : {f.all(), f.pass, f.fail, f.known, f.skip, f.error}) s += fmt::format("<td class=\"num\">{}</td>", n);
+    s += fmt::format("<td class=\"num\">{:.2f}</td></tr>\n", f.seconds);
+  }
   return s + "</tbody>\n</table>\n";
 }
 
@@ -85,10 +90,11 @@ std::string row(const char* head, const std::string& cell_html) {
 
 std::string failure_block(const RunPage& p, size_t index, const ScenarioResult& r) {
   std::string s = fmt::format("<section class=\"failure{}\" id=\"run-{}\">\n<h3>{} {}</h3>\n",
-                              r.verdict == Verdict::Error ? " st-error-box" : "", index,
-                              html::badge(verdict_name(r.verdict)), text(r.display_name()));
+                              r.verdict == Verdict::Error ? " st-error-box" : is_known(r) ? " st-known-box" : "", index,
+                              html::badge(status_name(r)), text(r.display_name()));
   if (!r.purpose.empty()) s += "<p class=\"muted\">" + text(r.purpose) + "</p>\n";
   s += "<table>\n";
+  if (is_known(r)) s += row("known", text(r.known));
   if (!r.rule_id.empty()) {
     const Rule* rl = rule_by_id(r.rule_id);
     s += row("rule", "<code>" + text(r.rule_id) + "</code>" + (rl ? " &mdash; " + text(rl->summary) : ""));
@@ -115,16 +121,28 @@ std::string failure_block(const RunPage& p, size_t index, const ScenarioResult& 
   return s + "</section>\n";
 }
 
-std::string failures_section(const RunPage& p) {
-  constexpr size_t kShown = 100;  // a run that fails everything still gives a readable page
-  std::string s = "<h2 id=\"failures\">Failures</h2>\n";
+// The runs `which` selects, each as a failure block (at most 100: a run that fails
+// everything still gives a readable page); `none` if there is none.
+std::string failure_blocks(const RunPage& p, bool (*which)(const ScenarioResult&), const char* none) {
+  constexpr size_t kShown = 100;
+  std::string s;
   size_t n = 0;
   for (size_t i = 0; i < p.results.size(); ++i) {
-    if (!failed(p.results[i])) continue;
+    if (!which(p.results[i])) continue;
     if (n++ < kShown) s += failure_block(p, i, p.results[i]);
   }
-  if (n == 0) return s + "<p>None: every scenario run passed or was skipped.</p>\n";
-  if (n > kShown) s += fmt::format("<p>... and {} more failures (every run is listed below).</p>\n", n - kShown);
+  if (n == 0) return fmt::format("<p>{}</p>\n", none);
+  if (n > kShown) s += fmt::format("<p>... and {} more (every run is listed below).</p>\n", n - kShown);
+  return s;
+}
+
+std::string failures_section(const RunPage& p) {
+  std::string s = "<h2 id=\"failures\">Failures</h2>\n" +
+                  failure_blocks(p, failed, "None: no scenario run failed other than as a known deviation.");
+  if (p.totals.xfail || std::any_of(p.results.begin(), p.results.end(), is_known))
+    s += "<h2 id=\"known\">Known deviations</h2>\n<p class=\"muted\">Failures the known-deviation list explains "
+         "for this kernel (KTAP XFAIL): they do not fail the run.</p>\n" +
+         failure_blocks(p, is_known, "None.");
   return s;
 }
 
@@ -183,16 +201,17 @@ std::string unjudged_table(const RunPage& p) {
 }
 
 std::string strictness_section(const RunPage& p) {
-  uint64_t judged = 0, run = 0;
-  for (const auto& r : p.results) {
-    judged += r.steps_judged;
-    run += r.steps_run;
-  }
-  std::string s = "<h2 id=\"strictness\">Strictness</h2>\n";
-  // steps_run is not in report.json (yet): say "of M" only where it is known.
-  if (judged)
-    s += fmt::format("<p>{}{} steps run were judged exactly (no tolerance, no unjudged span).</p>\n", judged,
-                     run >= judged ? fmt::format(" of {}", run) : "");
+  const Totals& t = p.totals;
+  std::string s = "<h2 id=\"strictness\">Strictness</h2>\n<div class=\"summary\">";
+  s += fmt::format("<div><b>{:.2f}%</b>steps judged exactly</div>",
+                   t.steps_run ? 100.0 * static_cast<double>(t.steps_judged) / static_cast<double>(t.steps_run) : 100.0);
+  for (auto [what, n] : {std::pair{"steps run", t.steps_run}, std::pair{"judged exactly", t.steps_judged},
+                         std::pair{"tolerances used", uint64_t{t.tolerances.size()}},
+                         std::pair{"unjudged spans", t.spans}})
+    s += fmt::format("<div><b>{}</b>{}</div>", n, what);
+  s += fmt::format("</div>\n<p class=\"muted\">Profile <b>{}</b>. A step is judged exactly when the oracle admitted "
+                   "what the kernel did with no tolerance and outside any unjudged span.</p>\n",
+                   text(p.profile));
   s += "<h3>Tolerances used</h3>\n" + tolerances_table(p) + "<h3>Unjudged spans</h3>\n" + unjudged_table(p);
   return s;
 }
@@ -211,14 +230,17 @@ std::string runs_section(const RunPage& p) {
   for (const auto& [fam, idx] : by_family) {
     bool open = std::any_of(idx.begin(), idx.end(), [&](size_t i) { return failed(p.results[i]); });
     s += fmt::format("<details id=\"family-{}\"{}><summary><b>{}</b>: {} run(s)</summary>\n<table class=\"runs\">"
-                     "<thead><tr><th>scenario</th><th>verdict</th><th>seconds</th><th>note</th></tr></thead>\n<tbody>\n",
+                     "<thead><tr><th>scenario</th><th>verdict</th><th>seconds</th><th>steps judged</th><th>note</th>"
+                     "</tr></thead>\n<tbody>\n",
                      html::anchor(fam), open ? " open" : "", text(fam), idx.size());
     for (size_t i : idx) {
       const ScenarioResult& r = p.results[i];
-      std::string name = failed(r) ? fmt::format("<a href=\"#run-{}\">{}</a>", i, text(r.display_name()))
-                                   : text(r.display_name());
-      s += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"num\">{:.3f}</td><td>{}</td></tr>\n", name,
-                       html::badge(verdict_name(r.verdict)), r.seconds, r.verdict == Verdict::Pass ? "" : text(r.reason));
+      std::string name = shown_in_full(r) ? fmt::format("<a href=\"#run-{}\">{}</a>", i, text(r.display_name()))
+                                          : text(r.display_name());
+      std::string note = is_known(r) ? r.known : r.verdict == Verdict::Pass ? strictness_of(r) : r.reason;
+      s += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"num\">{:.3f}</td><td class=\"num\">{}/{}</td><td>{}</td>"
+                       "</tr>\n",
+                       name, html::badge(status_name(r)), r.seconds, r.steps_judged, r.steps_run, text(note));
     }
     s += "</tbody></table></details>\n";
   }
@@ -280,6 +302,13 @@ RunPage run_page_from_json(const nlohmann::json& doc) {
     p.totals.fail = t->value("fail", size_t{0});
     p.totals.skip = t->value("skip", size_t{0});
     p.totals.error = t->value("error", size_t{0});
+    p.totals.xfail = t->value("xfail", size_t{0});
+  }
+  if (auto t = doc.find("strictness"); t != doc.end() && t->is_object()) {
+    p.totals.steps_run = t->value("steps_run", uint64_t{0});
+    p.totals.steps_judged = t->value("steps_judged", uint64_t{0});
+    p.totals.spans = t->value("unjudged_spans", uint64_t{0});
+    p.totals.tolerances = t->value("tolerances", std::map<std::string, uint64_t>{});
   }
   for (const auto& j : doc.value("results", nlohmann::json::array())) {
     ScenarioResult r = j.get<ScenarioResult>();

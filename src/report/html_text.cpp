@@ -29,7 +29,7 @@ td.st-known { color: #222; } td a { color: inherit; }
 .summary div { border: 1px solid #ddd; border-radius: 4px; padding: .4em .9em; min-width: 5em; }
 .summary b { display: block; font-size: 1.4em; }
 .failure { border-left: 4px solid #c62828; padding: .1em 0 .1em 1em; margin: 1em 0; }
-.failure.st-error-box { border-left-color: #ef6c00; }
+.failure.st-error-box { border-left-color: #ef6c00; } .failure.st-known-box { border-left-color: #e0a800; }
 .failure table th { width: 7em; }
 .muted { color: #666; } .charts { display: flex; flex-wrap: wrap; gap: 1.2em; }
 .chart { border: 1px solid #e0e0e4; padding: .5em .7em; } .chart h3 { margin: 0 0 .3em; font-size: .95em; }

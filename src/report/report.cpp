@@ -26,8 +26,12 @@ std::string family_of(const std::string& name) {
   return slash == std::string::npos ? "scenarios" : name.substr(0, slash);
 }
 
+bool is_known(const ScenarioResult& r) { return r.verdict == Verdict::Fail && !r.known.empty(); }
+
+std::string_view status_name(const ScenarioResult& r) { return is_known(r) ? "KNOWN" : verdict_name(r.verdict); }
+
 void Totals::add(const ScenarioResult& r) {
-  if (r.verdict == Verdict::Fail && !r.known.empty()) ++xfail;
+  if (is_known(r)) ++xfail;
   else add(r.verdict);
   steps_run += r.steps_run;
   steps_judged += r.steps_judged;
@@ -107,11 +111,10 @@ class HumanReporter : public Reporter {
   }
   void result(size_t, const ScenarioResult& r) override {
     clear();
-    const bool known = r.verdict == Verdict::Fail && !r.known.empty();
-    out_ << fmt::format("{:<5} {:<48} {:7.3f}s", known ? "KNOWN" : verdict_name(r.verdict), r.display_name(), r.seconds);
+    out_ << fmt::format("{:<5} {:<48} {:7.3f}s", status_name(r), r.display_name(), r.seconds);
     if (r.verdict == Verdict::Skip || r.verdict == Verdict::Error) out_ << "  " << r.reason;
     out_ << "\n";
-    if (known) out_ << "      known deviation: " << r.known << "\n";
+    if (is_known(r)) out_ << "      known deviation: " << r.known << "\n";
     for (const auto& w : r.warnings) out_ << "      warning: " << w << "\n";
     if (!r.histogram.empty()) {
       out_ << "      outcomes:";

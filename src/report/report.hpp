@@ -38,6 +38,12 @@ struct Totals {
   size_t all() const { return pass + fail + skip + error + xfail; }
 };
 
+// A FAIL the known-deviation list explains (runner/known.hpp): shown as KNOWN (KTAP
+// XFAIL), not a failure of the run.
+bool is_known(const ScenarioResult& r);
+// What a result shows as its status: PASS, FAIL, SKIP, ERROR, or KNOWN.
+std::string_view status_name(const ScenarioResult& r);
+
 // One line on how strictly a run was judged: judged steps, the tolerances used (most
 // used first), unjudged spans.
 std::string strictness_summary(const Totals& t);

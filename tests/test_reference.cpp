@@ -184,8 +184,12 @@ TEST_CASE("explain knows every step, rule and tolerance", "[reference][explain][
     if (const Tolerance* t = tolerance_by_id(name)) {
       CHECK(text->find(tolerance_section(*t)) != std::string::npos);
       for (const auto& tr : traces)
-        if (tr.name == "tolerance." + name + ".pass" || tr.name == "tolerance." + name + ".bug")
-          CHECK(text->find(tr.text) != std::string::npos);
+        if (tr.name == "tolerance." + name + ".pass" || tr.name == "tolerance." + name + ".bug") {
+          // the trace, indented as a code block under its file name
+          CHECK(text->find("(tests/oracle_traces/" + tr.name + ".trace):") != std::string::npos);
+          std::string first_line = tr.text.substr(0, tr.text.find('\n'));
+          CHECK(text->find("    " + first_line + "\n") != std::string::npos);
+        }
     }
   }
   CHECK_FALSE(explain("no_such_step", &index, traces));

@@ -34,6 +34,7 @@ td.st-known { color: #222; } td a { color: inherit; }
 .muted { color: #666; } .charts { display: flex; flex-wrap: wrap; gap: 1.2em; }
 .chart { border: 1px solid #e0e0e4; padding: .5em .7em; } .chart h3 { margin: 0 0 .3em; font-size: .95em; }
 details > summary { cursor: pointer; color: #333; }
+table.unjudged td:nth-child(3) { white-space: nowrap; }
 )css";
 
 }  // namespace

@@ -103,11 +103,21 @@ def family(name):
     return name.split("/", 1)[0] if "/" in name else "scenarios"
 
 
-def check_run(path, report_path):
+def check_run(path, report_path, known_by_matrix=None):
+    """known_by_matrix: scenario -> reason of the failures a kernel matrix judged known
+    (its page shows them as KNOWN though report.json, run with --known-deviations none,
+    does not)."""
     problems = []
     page = Page(path)
     report = json.load(open(report_path))
     results = report["results"]
+    for r in results:
+        known = known_by_matrix or {}
+        reason = known.get(r["display_name"], known.get(r["display_name"].replace(" ", "_").replace("#", "_")))
+        if r["verdict"] == "FAIL" and not r.get("known") and reason is not None:
+            r["known"] = reason or "known deviation"
+            report["totals"]["fail"] = max(0, report["totals"]["fail"] - 1)
+            report["totals"]["xfail"] = report["totals"].get("xfail", 0) + 1
     self_contained(page, problems)
     check(len(list(page.root.all("h1"))) == 1, problems, "not one <h1>")
     for sec in ("families", "failures", "races", "strictness", "runs"):
@@ -196,7 +206,8 @@ def check_matrix(path, matrix_path):
     for k in kernels:
         sub = os.path.join(base, k["dir"], "report.html")
         if os.path.isfile(sub):
-            problems += ["%s: %s" % (sub, p) for p in check_run(sub, os.path.join(base, k["dir"], "report.json"))]
+            known = {f["scenario"]: f["reason"] for f in k["failures"] if f["known"]}
+            problems += ["%s: %s" % (sub, p) for p in check_run(sub, os.path.join(base, k["dir"], "report.json"), known)]
     return problems
 
 

@@ -118,6 +118,12 @@ TEST_CASE("a matrix cell is PASS, KNOWN, FAIL, SKIP or the kernel's status", "[r
   k.run->results.push_back(result("pipe/b", Verdict::Fail));
   k.run->results.back().known = "the run itself said KNOWN";
   CHECK(matrix_cell_status(k, "pipe") == "KNOWN");
+  mark_known_failures(k);  // the kernel's page says what the matrix says
+  CHECK(is_known(k.run->results[3]));
+  CHECK(k.run->results[3].known == "a known bug");
+  CHECK(k.run->results[4].known == "known deviation");  // listed known without a reason
+  CHECK_FALSE(is_known(k.run->results[5]));             // an ERROR is never known
+  CHECK(matrix_cell_status(k, "race") == "FAIL");
   k.page = "k/report.html";
   std::string page = render_matrix_html({k});
   CHECK(has(page, "<a href=\"k/report.html#family-uring\">KNOWN"));

@@ -43,6 +43,7 @@ void render_matrix(const fs::path& dir, const fs::path& out) {
     }
     try {
       k.run = run_page_from_json(read_json(json));
+      mark_known_failures(k);
     } catch (const std::exception& e) {
       k.run_error = e.what();
       continue;

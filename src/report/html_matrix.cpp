@@ -21,12 +21,13 @@ std::string ktap_name(std::string s) {
 }
 
 // Known from the run itself (its KNOWN verdict) or from the matrix's judgement of it.
-bool known_failure(const MatrixKernel& k, const ScenarioResult& r) {
-  if (is_known(r)) return true;
+const MatrixFailure* known_by_matrix(const MatrixKernel& k, const ScenarioResult& r) {
   for (const auto& f : k.failures)
-    if (f.known && (f.scenario == r.display_name() || f.scenario == ktap_name(r.display_name()))) return true;
-  return false;
+    if (f.known && (f.scenario == r.display_name() || f.scenario == ktap_name(r.display_name()))) return &f;
+  return nullptr;
 }
+
+bool known_failure(const MatrixKernel& k, const ScenarioResult& r) { return is_known(r) || known_by_matrix(k, r); }
 
 std::set<std::string> families(const std::vector<MatrixKernel>& kernels) {
   std::set<std::string> out;
@@ -87,6 +88,17 @@ std::string matrix_cell_status(const MatrixKernel& k, const std::string& family)
   if (!any) return {};
   if (fail) return unknown ? "FAIL" : "KNOWN";
   return pass ? "PASS" : "SKIP";
+}
+
+void mark_known_failures(MatrixKernel& k) {
+  if (!k.run) return;
+  for (auto& r : k.run->results) {
+    const MatrixFailure* f = r.verdict == Verdict::Fail && !is_known(r) ? known_by_matrix(k, r) : nullptr;
+    if (!f) continue;
+    r.known = f->reason.empty() ? "known deviation" : f->reason;
+    if (k.run->totals.fail) --k.run->totals.fail;
+    ++k.run->totals.xfail;
+  }
 }
 
 std::vector<MatrixKernel> matrix_from_json(const nlohmann::json& doc) {

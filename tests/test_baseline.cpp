@@ -89,6 +89,19 @@ TEST_CASE("verdict and rule changes are reported; stale and new scenarios are no
   CHECK(c.changes[0].detail == "was PASSx1, now SKIPx1 (requires io_uring: io_uring_setup: EPERM)");
 }
 
+TEST_CASE("a tolerance a kernel newly needs is a behaviour change, and survives the round trip", "[baseline]") {
+  Baseline before, now;
+  before.add(passing("uring/poll", {"9:[p:IN]"}), kScript);
+  ScenarioResult r = passing("uring/poll", {"9:[p:IN]"});
+  r.tolerances = {{"uring.poll.pri_on_socket", 1}};
+  now.add(r, kScript);
+  auto c = compare_baselines(before, Baseline::from_json_text(now.to_json_text()));
+  CHECK(kinds(c) == std::vector<std::string>{"tolerance-new"});
+  CHECK(c.changes[0].detail == "tolerance uring.poll.pri_on_socket is now needed, not in the baseline");
+  CHECK(kinds(compare_baselines(now, before)) == std::vector<std::string>{"tolerance-gone"});
+  CHECK(compare_baselines(now, now).changes.empty());
+}
+
 TEST_CASE("repeated runs merge: a step outcome seen in any baseline run is no change", "[baseline]") {
   Baseline before, now;
   before.add(passing("connect", {"4:EINPROGRESS"}), kScript);

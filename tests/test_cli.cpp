@@ -95,6 +95,14 @@ TEST_CASE("list, rules and probe work", "[cli][kernel]") {
   r = ringside("rules");
   CHECK(r.status == 0);
   CHECK(r.out.find("epoll.et.refire") != std::string::npos);
+  // The tolerances, with kind, scope, profiles and evidence: a kernel bug is in no profile.
+  CHECK(r.out.find("uring.poll.pri_on_socket") != std::string::npos);
+  CHECK(r.out.find("uring.timeout.count_after_skipped_cqe        kernel-bug      scope ring           profiles none") !=
+        std::string::npos);
+  r = ringside("rules --profile contract");
+  CHECK(r.status == 0);
+  CHECK(r.out.find("uring.poll.pri_on_socket") == std::string::npos);
+  CHECK(r.out.find("uring.poll_remove.misses_iowq_poll") != std::string::npos);
   r = ringside("probe");
   CHECK(r.status == 0);
   CHECK(r.out.find("kernel:") != std::string::npos);

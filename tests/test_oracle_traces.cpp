@@ -115,8 +115,9 @@ TEST_CASE("every tolerance has a trace it admits and a neighbouring bug it rejec
     INFO("tolerance " << id);
     auto pass = by_file.find("tolerance." + id + ".pass.trace");
     auto bug = by_file.find("tolerance." + id + ".bug.trace");
-    REQUIRE(pass != by_file.end());
-    REQUIRE(bug != by_file.end());
+    CHECK(pass != by_file.end());
+    CHECK(bug != by_file.end());
+    if (pass == by_file.end() || bug == by_file.end()) continue;
     const test::RecordedTrace& p = pass->second;
     CHECK(p.expect == "pass");
     TolerancePolicy on = p.policy(), off = p.policy();
@@ -129,15 +130,17 @@ TEST_CASE("every tolerance has a trace it admits and a neighbouring bug it rejec
     CHECK_FALSE(admitted.violation);
     CHECK(admitted.used.count(tol.tol));
     Replay refused = replay(p, off);
-    REQUIRE(refused.violation);
-    CHECK(std::find(refused.violation->needs.begin(), refused.violation->needs.end(), tol.tol) !=
-          refused.violation->needs.end());
+    CHECK(refused.violation);
+    if (refused.violation)
+      CHECK(std::find(refused.violation->needs.begin(), refused.violation->needs.end(), tol.tol) !=
+            refused.violation->needs.end());
     // The neighbouring bug, with the tolerance on: it fails with the rule it expects.
     const test::RecordedTrace& b = bug->second;
     TolerancePolicy bug_on = b.policy();
     bug_on.set(tol.tol, TolMode::On);
     Replay caught = replay(b, bug_on);
-    REQUIRE(caught.violation);
+    CHECK(caught.violation);
+    if (!caught.violation) continue;
     CHECK(rule(caught.violation->rule).id == b.expect);
     CHECK(caught.at + 1 >= b.observations.size());
   }

@@ -8,6 +8,7 @@
 #include "cli/options.hpp"
 #include "engine/probe.hpp"
 #include "oracle/rules.hpp"
+#include "oracle/tolerances.hpp"
 #include "runner/suite.hpp"
 
 namespace ringside::cli {
@@ -52,17 +53,34 @@ int cmd_list(const Args& args) {
 int cmd_rules(const Args& args) {
   po::options_description opts("options");
   std::string profile;
-  opts.add_options()("profile", po::value(&profile), "only rules checked under this profile (contract or linux)");
+  opts.add_options()("profile", po::value(&profile),
+                     "only the rules checked and the tolerances admitted under this profile (strict, contract or linux)");
   po::variables_map vm;
-  if (auto rc = parse("rules", "[--profile contract|linux]", args, opts, nullptr, vm)) return *rc;
-  if (!profile.empty() && profile != "contract" && profile != "linux") {
-    std::cerr << "ringside rules: --profile must be contract or linux\n";
+  if (auto rc = parse("rules", "[--profile strict|contract|linux]", args, opts, nullptr, vm)) return *rc;
+  const std::optional<Profile> named = profile_by_name(profile);
+  const bool filtered = !profile.empty();
+  const Profile only = named.value_or(Profile::Linux);
+  if (filtered && !named) {
+    std::cerr << "ringside rules: --profile must be strict, contract or linux\n";
     return kExitUsage;
   }
+  fmt::print("rules:\n");
   for (const auto& r : all_rules()) {
-    if (profile == "contract" && r.profile != Profile::Contract) continue;
+    if (filtered && only == Profile::Contract && r.profile != Profile::Contract) continue;
     fmt::print("{:<34} family {}  {:<8}  {}\n{:<34} source: {}\n", r.id, r.family, profile_name(r.profile), r.summary,
                "", r.source);
+  }
+  // The tolerances: where the oracle admits more than its rules predict, and in which
+  // profiles (docs/profiles.md). Kernel bugs are in none: only --tolerate ID admits them.
+  fmt::print("\ntolerances:\n");
+  for (const auto& t : all_tolerances()) {
+    std::string profiles;
+    for (Profile p : {Profile::Strict, Profile::Contract, Profile::Linux})
+      if (profile_includes(p, t.kind)) profiles += (profiles.empty() ? "" : ",") + std::string(profile_name(p));
+    if (filtered && !profile_includes(only, t.kind)) continue;
+    fmt::print("{:<44} {:<15} scope {:<14} profiles {}\n{:<44} widens: {}\n{:<44} {}\n{:<44} evidence: {}\n", t.id,
+               tol_kind_name(t.kind), tol_scope_name(t.scope), profiles.empty() ? "none (--tolerate ID)" : profiles, "",
+               t.widens, "", t.summary, "", t.evidence);
   }
   return kExitPass;
 }

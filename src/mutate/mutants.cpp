@@ -463,6 +463,138 @@ struct OverflowLoses : Mutation {
   }
 };
 
+// --- inside tolerated states --------------------------------------------------------
+// These regressions fire only where the oracle admits more than its rules predict (a
+// tolerance of src/oracle/tolerances.def, or a span it follows only within bounds): the
+// selftest proves that a tolerated state is still judged.
+
+constexpr uint32_t kCqeMore = 0x2;  // IORING_CQE_F_MORE
+constexpr uint32_t kPri = 0x2, kErr = 0x8;
+constexpr int64_t kSqeDrain = 0x2;  // IOSQE_IO_DRAIN
+
+// io_uring requests queued but without their final CQE yet, by step index.
+struct InFlight {
+  std::set<size_t> pending;
+  void track(const Program& p, size_t i, const Observation& o) {
+    const Step& s = p.steps[i];
+    if (s.op == Op::Reap)
+      for (const auto& c : o.cqes)
+        if (!(c.flags & kCqeMore) && request_step(p, c.user_data)) pending.erase(uring::step_of_user_data(c.user_data));
+    if (is_uring_queue_op(s.op) && o.ret == 0) pending.insert(i);
+  }
+  // Is a read or receive of resource r in flight (stream.readers_compete)?
+  bool reading(const Program& p, ResId r) const {
+    return std::any_of(pending.begin(), pending.end(), [&](size_t k) {
+      const Step& q = p.steps[k];
+      return (q.op == Op::UringRead || q.op == Op::UringRecv) && q.ins.size() > 1 && q.ins[1] == r;
+    });
+  }
+};
+
+// A read(2) beside an io_uring read in flight on the same channel returns a wrong byte.
+struct CorruptBesideUringRead : Mutation {
+  InFlight uring;
+  void apply(const Program& p, size_t i, Observation& o) override {
+    const Step& s = p.steps[i];
+    if ((s.op == Op::Read || s.op == Op::Drain) && !o.data.empty() && uring.reading(p, s.ins[0]))
+      o.data[o.data.size() / 2] ^= 0x5a;
+    uring.track(p, i, o);
+  }
+};
+
+// A read(2) beside an io_uring read in flight returns one byte more than the channel held.
+struct ExtraBesideUringRead : Mutation {
+  InFlight uring;
+  void apply(const Program& p, size_t i, Observation& o) override {
+    const Step& s = p.steps[i];
+    if (s.op == Op::Read && o.ret > 0 && o.ret < s.param(0) && uring.reading(p, s.ins[0])) {
+      o.data.push_back(o.data.back());
+      o.ret += 1;
+    }
+    uring.track(p, i, o);
+  }
+};
+
+// A drained request completes while a multishot poll submitted before it is still armed
+// (io_uring holds it back until every earlier request is done).
+struct DrainPassesMultishot : Mutation {
+  InFlight uring;
+  void apply(const Program& p, size_t i, Observation& o) override {
+    const Step& s = p.steps[i];
+    if (s.op == Op::Reap && !o.cqes.empty()) {
+      bool multishot = false;
+      for (size_t k : uring.pending) {
+        const Step& q = p.steps[k];
+        multishot |= q.op == Op::UringPoll && q.ins[0] == s.ins[0] && q.param(q.spec().index("multishot"));
+      }
+      for (size_t k : uring.pending) {
+        const Step& q = p.steps[k];
+        if (!multishot || q.op != Op::UringNop || q.ins[0] != s.ins[0] || !(sqe_flags(q) & kSqeDrain)) continue;
+        o.cqes.insert(o.cqes.begin(), Completion{uring::user_data_of_step(k), 0, 0});
+        o.ret = static_cast<int64_t>(o.cqes.size());
+        break;
+      }
+    }
+    uring.track(p, i, o);
+  }
+};
+
+// A `later` write that blocked for room is never woken although a read made room: the
+// step watchdog interrupts it (EINTR at the join).
+struct BlockedWriterNotWoken : Mutation {
+  void apply(const Program& p, size_t i, Observation& o) override {
+    if (p.steps[i].op != Op::Join) return;
+    for (auto& h : o.helpers)
+      if (h.step < p.steps.size() && p.steps[h.step].op == Op::Write && h.ret > 0) h.ret = -EINTR;
+  }
+};
+
+// An io_uring poll CQE on a socket woken by data says PRI alone (the key names IN|PRI).
+struct PriOnlyPollCqe : Mutation {
+  void apply(const Program& p, size_t i, Observation& o) override {
+    if (p.steps[i].op != Op::Reap) return;
+    for (auto& c : o.cqes)
+      if (const Step* q = request_step(p, c.user_data); q && q->op == Op::UringPoll && (c.res & kPri) && (c.res & kIn))
+        c.res &= ~static_cast<int32_t>(kIn);
+  }
+};
+
+// A multishot poll fired by a keyed wakeup (an eventfd write names EPOLLIN) posts ERR too.
+struct KeyedWakeAddsErr : Mutation {
+  void apply(const Program& p, size_t i, Observation& o) override {
+    if (p.steps[i].op != Op::Reap) return;
+    for (auto& c : o.cqes)
+      if (const Step* q = request_step(p, c.user_data);
+          q && q->op == Op::UringPoll && (c.flags & kCqeMore) && c.res > 0 && p.res(q->ins[1]).kind == ResKind::EventFd)
+        c.res |= static_cast<int32_t>(kErr);
+  }
+};
+
+// An epoll report of a ring's own fd (whose readiness the model does not follow) carries
+// an event outside the registration's interest.
+struct RingFdOutsideInterest : Mutation {
+  void apply(const Program& p, size_t i, Observation& o) override {
+    const Step& s = p.steps[i];
+    if (s.op != Op::EpollWait) return;
+    for (auto& e : o.events)
+      if (e.ref < p.resources.size() && p.res(static_cast<ResId>(e.ref)).kind == ResKind::Ring &&
+          !(interest_of(p, i, s.ins[0], e.ref) & kOut))
+        e.mask |= kOut;
+  }
+};
+
+// An io_uring write on an AF_UNIX datagram socket whose peer may be gone reports more
+// bytes than it was given.
+struct GonePeerWriteOvercounts : Mutation {
+  void apply(const Program& p, size_t i, Observation& o) override {
+    if (p.steps[i].op != Op::Reap) return;
+    for (auto& c : o.cqes)
+      if (const Step* q = request_step(p, c.user_data);
+          q && q->op == Op::UringWrite && p.res(q->ins[1]).kind == ResKind::UnixDgram)
+        c.res = static_cast<int32_t>(size_param(*q) + 1);
+  }
+};
+
 template <class T>
 std::unique_ptr<Mutation> make() {
   return std::make_unique<T>();
@@ -510,6 +642,21 @@ const Mutant kMutants[] = {
      make<WrapperNoRefill>},
     {"wrapper.eof_twice", 7, "end of file is reported again instead of done", make<WrapperEofTwice>},
     {"wrapper.close_early", 7, "closing a wrapper returns with a read still in flight", make<WrapperCloseEarly>},
+    {"tolerated.corrupt_beside_uring_read", 2, "a read(2) beside an io_uring read in flight returns a wrong byte",
+     make<CorruptBesideUringRead>},
+    {"tolerated.extra_beside_uring_read", 2, "a read(2) beside an io_uring read in flight returns a byte nobody wrote",
+     make<ExtraBesideUringRead>},
+    {"tolerated.drain_passes_multishot", 5, "a drained request completes while an earlier multishot poll is armed",
+     make<DrainPassesMultishot>},
+    {"tolerated.blocked_writer_not_woken", 2, "a blocked writer is not woken when a read makes room (watchdog EINTR)",
+     make<BlockedWriterNotWoken>},
+    {"tolerated.pri_only_poll_cqe", 4, "an io_uring poll CQE on a socket with data says PRI without IN",
+     make<PriOnlyPollCqe>},
+    {"tolerated.keyed_wake_adds_err", 4, "a multishot poll CQE from an eventfd write carries ERR", make<KeyedWakeAddsErr>},
+    {"tolerated.ring_fd_outside_interest", 4, "epoll reports a ring's fd with OUT outside the registration's interest",
+     make<RingFdOutsideInterest>},
+    {"tolerated.gone_peer_write_overcounts", 4, "an io_uring datagram write to a gone peer reports more than it was given",
+     make<GonePeerWriteOvercounts>},
 };
 
 }  // namespace

@@ -194,9 +194,7 @@ Check EpollModel::check_mask(size_t step, const Registration& r, uint32_t mask, 
   Violation v = mask_violation(step, rs.blame(mask, r.filter()), r, masks, r.filter(), rs.describe(r.filter()),
                                ev::text(mask));
   if (!j.ok) return v;
-  for (TolId t : j.tols)
-    if (Check c = fds_.ledger().tolerate(t, v)) return c;
-  return std::nullopt;
+  return fds_.ledger().tolerate_all(j.tols, v);
 }
 
 Check EpollModel::wait(size_t step, DescId ep, int max, int64_t timeout_ms, const Observation& obs) {

@@ -712,10 +712,12 @@ ReadySet FdModel::readiness(DescId d) const {
       r.add(ev::In | ev::RdHup | (s.snd_shut == Level::Yes ? ev::Hup : 0), s.rcv_shut, RuleId::PollRdhup);
       if (s.snd_shut != Level::Yes && possible(s.snd_shut) && possible(s.rcv_shut))
         r.add(ev::Hup, min_level(Level::Maybe, min_level(s.snd_shut, s.rcv_shut)), RuleId::PollHup);
-      if (s.out_flickers)  // an unconnected send in flight charges its buffer for a moment
-        r.tolerate(ev::Out, Level::Yes, RuleId::PollOut, TolId::UnixDgramUnconnectedSendChargesBuffer);
-      else  // unconnected: Linux's unix_dgram_poll says writable; no document fixes the readiness
-            // of an unconnected socket, so under `contract` OUT may be either way
+      // unconnected: Linux's unix_dgram_poll says writable; no document fixes the readiness
+      // of an unconnected socket, so under `contract` OUT may be either way. A send in
+      // flight there charges its buffer for a moment.
+      if (s.out_flickers && de_facto(Level::Yes) == Level::Yes)
+        r.tolerate_absent(ev::Out, RuleId::PollOut, TolId::UnixDgramUnconnectedSendChargesBuffer);
+      else
         r.add(ev::Out, s.tx == kNone ? de_facto(Level::Yes) : writable(s), RuleId::PollOut, Cond::Writable);
       r.add(ev::Err, Level::No, RuleId::PollErr);
       break;

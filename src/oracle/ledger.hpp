@@ -40,6 +40,12 @@ class Ledger {
     v.needs = {t};
     return v;
   }
+  // The violation v unless every tolerance of ts admits it (an explanation needing them all).
+  std::optional<Violation> tolerate_all(const std::vector<TolId>& ts, const Violation& v) {
+    for (TolId t : ts)
+      if (auto c = tolerate(t, v)) return c;
+    return std::nullopt;
+  }
   // The first of ts that admits it; if none does, `would.needs` names them all.
   bool admit_any(std::span<const TolId> ts, Violation& would);
 

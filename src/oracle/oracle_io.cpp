@@ -227,7 +227,7 @@ Check Oracle::Impl::bytes_checked(size_t i, model::ChanId ch, const std::optiona
     v.allowed.ref = c.bytes.stream();
     v.allowed.offset = *plain;
   }
-  if (c.bytes.loose()) {
+  if (c.bytes.bounded()) {
     ledger.open_span(key, c.reader != kNone ? fds.desc(c.reader).origin : 0, TolId::StreamReadersCompete);
     if (!m && !ledger.use(TolId::StreamReadersCompete, "bytes checked only within bounds")) {
       v.needs = {TolId::StreamReadersCompete};

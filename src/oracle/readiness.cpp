@@ -51,9 +51,11 @@ Level strongest(Level a, Level b) {
 uint32_t ReadySet::bits_at_least(Level l) const {
   uint32_t m = 0;
   for (const auto& c : conds_) {
-    bool at = c.level == l || strongest(c.level, l) == c.level;
-    if (l == Level::Maybe && c.level == Level::Flaky) at = true;
-    if (c.level != Level::No && at) m |= c.bits;
+    // A condition whose absence a tolerance allows is not certain: at most Maybe.
+    const Level level = c.tol_when_off ? Level::Maybe : c.level;
+    bool at = level == l || strongest(level, l) == level;
+    if (l == Level::Maybe && level == Level::Flaky) at = true;
+    if (level != Level::No && at) m |= c.bits;
   }
   return m;
 }
@@ -101,7 +103,9 @@ MaskJudgement ReadySet::judge(uint32_t observed, uint32_t filter) const {
     std::vector<TolId> tols;
     for (size_t k = 0; k < opt.size(); ++k) {
       const TolId t = conds_[opt[k]].tol;
-      if ((a & (1u << k)) && t != kNoTol && std::find(tols.begin(), tols.end(), t) == tols.end()) tols.push_back(t);
+      const bool on = a & (1u << k);
+      if (on == conds_[opt[k]].tol_when_off || t == kNoTol) continue;
+      if (std::find(tols.begin(), tols.end(), t) == tols.end()) tols.push_back(t);
     }
     if (!best.ok || tols.size() < best.tols.size()) best = {true, std::move(tols)};
   });
@@ -162,8 +166,10 @@ std::vector<const Condition*> ReadySet::implied_on(uint32_t observed, uint32_t f
 std::string ReadySet::describe(uint32_t filter) const {
   uint32_t must = yes_bits() & filter;
   uint32_t may = 0;
-  for (const auto& c : conds_)
-    if (optional(c.level)) may |= c.bits & filter;
+  for (const auto& c : conds_) {
+    if (c.tol_when_off) must |= c.bits & filter;  // the rules say on
+    else if (optional(c.level)) may |= c.bits & filter;
+  }
   may &= ~must;
   std::string s = ev::text(must);
   if (may) s += " plus any of " + ev::text(may) + " (each condition whole)";

@@ -49,6 +49,7 @@ struct Condition {
   uint32_t ref = 0;  // channel / description the condition is about
   RuleId rule{};     // the rule broken if the observation contradicts this condition
   TolId tol = kNoTol;  // a condition only a tolerance allows (always optional)
+  bool tol_when_off = false;  // ... or one the rules predict on, whose absence tol allows
 };
 
 // Is an observed mask allowed, and at what price?
@@ -65,6 +66,10 @@ class ReadySet {
   // A condition the rules do not predict but tolerance t allows: it may be on.
   void tolerate(uint32_t bits, Level level, RuleId rule, TolId t) {
     conds_.push_back({bits, level, Cond::Static, 0, rule, t});
+  }
+  // A condition the rules predict on, but tolerance t allows it to be off for a moment.
+  void tolerate_absent(uint32_t bits, RuleId rule, TolId t) {
+    conds_.push_back({bits, Level::Yes, Cond::Static, 0, rule, t, true});
   }
   const std::vector<Condition>& conditions() const { return conds_; }
 

@@ -9,7 +9,7 @@ namespace {
 // Parse steps one read may spend finding how its bytes interleave; beyond, the channel is
 // checked within bounds until it empties.
 constexpr size_t kParseBudget = 4096;
-// A loose check searches this many stream offsets for each run at most.
+// A bounded check searches this many stream offsets for each run at most.
 constexpr uint64_t kLooseWindow = 1 << 20;
 
 // How many bytes of data, from `at`, are pattern bytes of stream s from offset off (at
@@ -30,14 +30,14 @@ void StreamBytes::append(uint64_t n) {
   ordered_.push_back(std::move(s));
   ordered_total_ += n;
   pos_ += n;
-  if (loose_) loose_unread_ += n;
+  if (bounded_) bounded_unread_ += n;
 }
 
 uint32_t StreamBytes::begin_write(uint64_t n) {
   floating_.push_back({pos_, n, 0, ordered_total_, true});
   read_.floating.push_back(0);
   pos_ += n;
-  if (loose_) loose_unread_ += n;
+  if (bounded_) bounded_unread_ += n;
   return static_cast<uint32_t>(floating_.size() - 1);
 }
 
@@ -46,8 +46,8 @@ bool StreamBytes::end_write(uint32_t w, uint64_t landed, bool reserved) {
   Floating& f = floating_[w];
   f.open = false;
   if (!reserved && f.off + f.len == pos_) pos_ = f.off + std::min(f.len, landed);
-  const bool ok = loose_ || read_.floating[w] <= landed;
-  if (loose_) loose_unread_ -= std::min(loose_unread_, f.len - std::min(f.len, landed));
+  const bool ok = bounded_ || read_.floating[w] <= landed;
+  if (bounded_) bounded_unread_ -= std::min(bounded_unread_, f.len - std::min(f.len, landed));
   f.len = std::min(f.len, landed);
   settle_into_order(w);
   resync_if_empty();
@@ -58,7 +58,7 @@ bool StreamBytes::end_write(uint32_t w, uint64_t landed, bool reserved) {
 // floats: its unread bytes are simply the next ones in order.
 void StreamBytes::settle_into_order(uint32_t w) {
   Floating& f = floating_[w];
-  if (loose_ || f.open || f.after != ordered_total_ || read_.floating[w] >= f.len) return;
+  if (bounded_ || f.open || f.after != ordered_total_ || read_.floating[w] >= f.len) return;
   for (size_t k = 0; k < floating_.size(); ++k)
     if (k != w && read_.floating[k] < floating_[k].len) return;
   const uint64_t from = read_.floating[w];
@@ -68,7 +68,7 @@ void StreamBytes::settle_into_order(uint32_t w) {
 }
 
 void StreamBytes::begin_read() {
-  if (++readers_ > 1) go_loose();
+  if (++readers_ > 1) go_bounded();
 }
 
 std::optional<StreamBytes::Mismatch> StreamBytes::end_read(std::string_view data) {
@@ -78,15 +78,15 @@ std::optional<StreamBytes::Mismatch> StreamBytes::end_read(std::string_view data
 
 std::optional<StreamBytes::Mismatch> StreamBytes::take(std::string_view data) {
   // An io_uring read in flight may take bytes before or after this one.
-  if (readers_) go_loose();
+  if (readers_) go_bounded();
   return consume(data);
 }
 
 std::optional<StreamBytes::Mismatch> StreamBytes::consume(std::string_view data) {
   last_message_ = 0;
-  if (loose_) {
-    auto m = loose_check(data);
-    if (!m) loose_unread_ -= std::min<uint64_t>(loose_unread_, dgram_ ? std::max<uint64_t>(data.size(), 1) : data.size());
+  if (bounded_) {
+    auto m = bounded_check(data);
+    if (!m) bounded_unread_ -= std::min<uint64_t>(bounded_unread_, dgram_ ? std::max<uint64_t>(data.size(), 1) : data.size());
     resync_if_empty();
     return m;
   }
@@ -98,7 +98,7 @@ std::optional<StreamBytes::Mismatch> StreamBytes::consume(std::string_view data)
   const bool ok = dgram_ ? take_message(data, c, whole) : parse(data, 0, c, budget, reached);
   last_message_ = whole;
   if (!ok && budget == 0) {  // too many interleavings to tell: within bounds from here
-    go_loose();
+    go_bounded();
     return consume(data);
   }
   if (!ok) {
@@ -192,10 +192,10 @@ bool StreamBytes::take_message(std::string_view data, Cursor& c, uint64_t& whole
   return false;
 }
 
-std::optional<StreamBytes::Mismatch> StreamBytes::loose_check(std::string_view data) const {
-  const uint64_t lo = loose_lo_, hi = pos_;
-  if (data.size() > loose_unread_)
-    return Mismatch{0, "at most " + std::to_string(loose_unread_) + " unread bytes of the stream"};
+std::optional<StreamBytes::Mismatch> StreamBytes::bounded_check(std::string_view data) const {
+  const uint64_t lo = bounded_lo_, hi = pos_;
+  if (data.size() > bounded_unread_)
+    return Mismatch{0, "at most " + std::to_string(bounded_unread_) + " unread bytes of the stream"};
   if (hi - lo > kLooseWindow) return std::nullopt;  // too wide to search: the count bound only
   // Each run: consecutive stream bytes from some offset that may be unread.
   for (size_t at = 0; at < data.size();) {
@@ -211,28 +211,28 @@ std::optional<StreamBytes::Mismatch> StreamBytes::loose_check(std::string_view d
   return std::nullopt;
 }
 
-void StreamBytes::go_loose() {
-  if (loose_) return;
-  loose_ = true;
-  loose_lo_ = pos_;
-  loose_unread_ = 0;
+void StreamBytes::go_bounded() {
+  if (bounded_) return;
+  bounded_ = true;
+  bounded_lo_ = pos_;
+  bounded_unread_ = 0;
   uint64_t off = 0, len = 0;
   for (uint64_t k = read_.ordered; k < ordered_total_; k += len) {
     Cursor all = read_;  // bounds only: ignore what a segment waits for
     for (auto& f : all.floating) f = UINT64_MAX;
     if (!ordered_at(k, all, off, len)) break;
-    loose_lo_ = std::min(loose_lo_, off);
-    loose_unread_ += len;
+    bounded_lo_ = std::min(bounded_lo_, off);
+    bounded_unread_ += len;
   }
   for (size_t f = 0; f < floating_.size(); ++f)
     if (read_.floating[f] < floating_[f].len) {
-      loose_lo_ = std::min(loose_lo_, floating_[f].off + read_.floating[f]);
-      loose_unread_ += floating_[f].len - read_.floating[f];
+      bounded_lo_ = std::min(bounded_lo_, floating_[f].off + read_.floating[f]);
+      bounded_unread_ += floating_[f].len - read_.floating[f];
     }
 }
 
 std::optional<uint64_t> StreamBytes::next_offset() const {
-  if (loose_ || readers_) return std::nullopt;
+  if (bounded_ || readers_) return std::nullopt;
   for (size_t f = 0; f < floating_.size(); ++f)
     if (read_.floating[f] < floating_[f].len || floating_[f].open) return std::nullopt;
   uint64_t off = 0, len = 0;
@@ -241,7 +241,7 @@ std::optional<uint64_t> StreamBytes::next_offset() const {
 }
 
 uint64_t StreamBytes::unread_at_most() const {
-  if (loose_) return loose_unread_;
+  if (bounded_) return bounded_unread_;
   uint64_t n = ordered_total_ - read_.ordered;
   for (size_t f = 0; f < floating_.size(); ++f) n += floating_[f].len - std::min(floating_[f].len, read_.floating[f]);
   return n;
@@ -257,12 +257,12 @@ void StreamBytes::resync_if_empty() {
 
 void StreamBytes::abandon_read() {
   if (readers_) --readers_;
-  go_loose();
+  go_bounded();
 }
 
 void StreamBytes::abandon_write(uint32_t w) {
   if (w >= floating_.size()) return;
-  go_loose();
+  go_bounded();
   floating_[w].open = false;  // bounded by its whole length; the channel found empty resyncs
 }
 
@@ -277,9 +277,9 @@ void StreamBytes::discard_all() {
     f.after = 0;
   }
   read_.ordered = 0;
-  loose_ = false;
-  loose_lo_ = pos_;
-  loose_unread_ = 0;
+  bounded_ = false;
+  bounded_lo_ = pos_;
+  bounded_unread_ = 0;
 }
 
 }  // namespace ringside::model

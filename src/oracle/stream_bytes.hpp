@@ -15,7 +15,7 @@
 // write where it left off. When readers compete (an io_uring read in flight while
 // another read takes bytes), which reader took which bytes is not known: until the
 // channel is empty again, each run need only be bytes of this writer's stream that may
-// still be unread (`loose`: checked within bounds). Pure: no syscalls.
+// still be unread (`bounded`: checked within bounds). Pure: no syscalls.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -72,11 +72,11 @@ class StreamBytes {
   // The whole length of the message the last datagram take() consumed (0 if unknown).
   uint64_t last_message() const { return last_message_; }
   // The stream offset the next read starts at, when the order is plain (nothing in
-  // flight, nothing floating unread, not loose): for machine-readable reports.
+  // flight, nothing floating unread, not bounded): for machine-readable reports.
   std::optional<uint64_t> next_offset() const;
 
   // Are reads checked only within bounds (competing readers), until the channel empties?
-  bool loose() const { return loose_; }
+  bool bounded() const { return bounded_; }
   // Bytes that may still be read: landed or possibly landing, not yet read.
   uint64_t unread_at_most() const;
   // The writer's next stream offset.
@@ -103,10 +103,10 @@ class StreamBytes {
   // Ordered byte k (absolute): its stream offset, the bytes contiguous from it, and whether
   // every floating write it waits for was read whole under cursor c.
   bool ordered_at(uint64_t k, const Cursor& c, uint64_t& off, uint64_t& len) const;
-  std::optional<Mismatch> loose_check(std::string_view data) const;
+  std::optional<Mismatch> bounded_check(std::string_view data) const;
   std::optional<Mismatch> consume(std::string_view data);
   void settle_into_order(uint32_t w);
-  void go_loose();
+  void go_bounded();
   void resync_if_empty();
 
   uint32_t stream_ = 0;
@@ -118,9 +118,9 @@ class StreamBytes {
   Cursor read_;                     // what was read
   std::vector<Floating> floating_;  // io_uring writes, by id
   uint32_t readers_ = 0;            // io_uring reads in flight
-  bool loose_ = false;
-  uint64_t loose_lo_ = 0;           // loose: lowest stream offset that may be unread
-  uint64_t loose_unread_ = 0;       // loose: bytes that may be unread (an upper bound)
+  bool bounded_ = false;
+  uint64_t bounded_lo_ = 0;           // bounded: lowest stream offset that may be unread
+  uint64_t bounded_unread_ = 0;       // bounded: bytes that may be unread (an upper bound)
   uint64_t last_message_ = 0;
 };
 

@@ -244,6 +244,11 @@ Check Oracle::Impl::uring_settled(size_t i, RingModel& ring, const Observation& 
   fds.exercise(rule);
   Check v = violation(i, rule, "the CQE of " + req_name(prog, r) + " within " + std::to_string(timeout_ms) + "ms",
                       std::to_string(obs.cqes.size()) + " CQE(s), then the wait timed out", detail);
+  // The kernel bug of docs/findings/link-timeout-drained-chain.md would explain it.
+  const bool ltimeout_bug = (r.ltimeout != kNoReq && ltimeout_blocked_in_iowq(r)) ||
+                            (r.op == Op::UringLinkTimeout && r.target != kNoReq &&
+                             ltimeout_blocked_in_iowq(uring.reqs[r.target]));
+  if (v && ltimeout_bug) v->needs = {TolId::UringLinkTimeoutNeverFiresInIowqChain};
   // A final CQE that was due: it must have been taken by now (a multishot wakeup is not a
   // final CQE and stays Unknown).
   if (final_due.front()) return judged(std::move(v), Judged::CqeCount, r, RetSet::range(1, INT64_MAX));

@@ -26,6 +26,11 @@ Check Oracle::Impl::check_poll_mask(size_t i, const Req& r, int64_t res, const s
     return (r.state == ReqState::Done) ? judged(std::move(v), Judged::CqeRes, r, RetSet::range(1, INT32_MAX)) : v;
   }
   const uint32_t mask = static_cast<uint32_t>(res);
+  // io_uring/poll.c posts the wakeup's events masked by the request's own (ERR and HUP
+  // always included): nothing outside the interest.
+  if (mask & ev::Modeled & ~filter)
+    return violation(i, RuleId::UringPollReady, "events within " + ev::text(filter), ev::text(mask),
+                     "mask of the POLL_ADD " + name);
   ReadySet now_rs = fds.readiness(r.desc);
   Violation v{now_rs.blame(mask, filter), i, now_rs.describe(filter), ev::text(mask), "mask of the POLL_ADD " + name};
   // A mask that held at some moment while it was armed (the cheapest explanation).
@@ -54,6 +59,8 @@ Check Oracle::Impl::check_poll_mask(size_t i, const Req& r, int64_t res, const s
   // wakeup's key, urgent data or not.
   const bool pri_keyed = (mask & ev::Pri) && (r.wake_keys & ev::Pri) && is_socket_kind(fds.desc(r.desc).kind);
   const uint32_t without_pri = pri_keyed ? mask & ~ev::Pri : mask;
+  // That wakeup names IN with PRI: PRI alone is no mask it posts.
+  if (pri_keyed && (filter & ev::In) && !(mask & ev::In)) return v;
   if (pri_keyed && whole_ok(without_pri)) return tolerate(TolId::UringPollPriOnSocket, v);
   if (partial_ok(without_pri)) {
     if (Check e = tolerate(TolId::UringPollKeyedPartialMask, v)) return e;

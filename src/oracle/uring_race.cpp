@@ -159,7 +159,11 @@ Check Oracle::Impl::race(size_t i, const Step& s, const Observation& obs) {
         continue;
       }
       if (!checked) {  // a reader the model cannot follow (not connected, shut down...): any end
-        ledger.use(TolId::RaceChannelNotFollowed, "a trial's read on a channel the model does not follow");
+        if (!ledger.use(TolId::RaceChannelNotFollowed, "a trial's read on a channel the model does not follow")) {
+          Check v = fail(RuleId::UringResultRange, "a trial on a channel the model follows", result_text(res));
+          if (v) v->needs = {TolId::RaceChannelNotFollowed};
+          return v;
+        }
         ++done;
         if (res > 0 && s.op != Op::RacePollRemove) taken += static_cast<uint64_t>(res);
         continue;
@@ -256,7 +260,7 @@ Check Oracle::Impl::race(size_t i, const Step& s, const Observation& obs) {
       default: {  // RaceCancelFd
         // Reads the FD cancel did not find (queued to io-wq, with no file yet) were ended
         // by a cleanup ASYNC_CANCEL_ANY: the two counts together are the cancelled reads.
-        // Linux: with IOSQE_ASYNC the reads run in io-wq, and the count is loose both ways
+        // Linux: with IOSQE_ASYNC the reads run in io-wq, and the count is inexact both ways
         // (measured on 6.18): some end cancelled uncounted, and a read found running is
         // counted even when it then completes, or goes on to wait for data (armed poll)
         // and is found again by the cleanup. Before pipes had FMODE_NOWAIT (Linux 6.4) a

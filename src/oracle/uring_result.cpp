@@ -278,7 +278,7 @@ RetSet Oracle::Impl::read_result(const Req& r, const Desc& d, RuleId& rule, std:
   }
   if (eof != Level::No && (q == 0 || (ch.known_arrived() == 0 && may_end_before_in_flight(d, ch)))) allowed.add(0);
   // Readers that compete (other io_uring reads, read(2)) may have taken what was there.
-  if (eof != Level::No && ch.bytes.loose()) allowed.add(0);
+  if (eof != Level::No && ch.bytes.bounded()) allowed.add(0);
   // unix_dgram_recvmsg: an empty datagram socket shut for reading says EAGAIN to a
   // nonblocking attempt (only SOCK_SEQPACKET signals EOF), which io_uring makes first.
   if (ch.dgram && eof != Level::No && q == 0) allowed.add_err(EAGAIN);
@@ -317,7 +317,7 @@ bool Oracle::Impl::maybe_in_iowq(const Req& r) const {
 // cancel finds it running meanwhile. A request keeps one cancel sequence number
 // (io_cancel_match_sequence), so the two re-mark it in turn, and the second, all-io-wq
 // pass of __io_async_cancel no longer sees it as counted (measured on 6.18: 2 of 1000
-// runs of tests/oracle_traces/pass.cancel_any_counts_itself.trace).
+// runs of tests/oracle_traces/tolerance.uring.cancel.counts_itself.pass.trace).
 bool Oracle::Impl::may_count_itself(const Req& c) const {
   if (!counts(c) || !may_run_in_iowq(c)) return false;
   return std::any_of(uring.reqs.begin(), uring.reqs.end(), [&](const Req& k) { return held_cancel_findable(k, c); });

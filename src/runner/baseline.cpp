@@ -60,6 +60,7 @@ void Baseline::add(const ScenarioResult& r, const std::string& script) {
   std::set<std::string> seen(r.behaviours.begin(), r.behaviours.end());  // a step in a loop counts once per run
   for (const auto& b : seen) ++e.behaviours[b];
   e.rules.insert(r.rules.begin(), r.rules.end());
+  for (const auto& [id, n] : r.tolerances) e.tolerances.insert(id);
 }
 
 std::string Baseline::to_json_text() const {
@@ -72,7 +73,7 @@ std::string Baseline::to_json_text() const {
   for (const auto& [name, e] : scenarios) {
     sc[name] = {{"script", e.script_hash}, {"runs", e.runs},         {"passes", e.passes},
                 {"verdicts", e.verdicts},  {"skip_reason", e.skip_reason}, {"histogram", e.histogram},
-                {"behaviours", e.behaviours}, {"rules", e.rules}};
+                {"behaviours", e.behaviours}, {"rules", e.rules}, {"tolerances", e.tolerances}};
   }
   j["scenarios"] = sc;
   return j.dump(1) + "\n";
@@ -104,6 +105,7 @@ Baseline Baseline::from_json_text(const std::string& text) {
       e.histogram = s.value("histogram", std::map<std::string, uint64_t>{});
       e.behaviours = s.value("behaviours", std::map<std::string, uint64_t>{});
       e.rules = s.value("rules", std::set<std::string>{});
+      e.tolerances = s.value("tolerances", std::set<std::string>{});
       b.scenarios[name] = std::move(e);
     }
   } catch (const nlohmann::json::exception& e) {
@@ -167,6 +169,11 @@ BaselineComparison compare_baselines(const Baseline& before, const Baseline& now
         if (!cur.rules.count(r)) change("rule-gone", "rule " + r + " is no longer exercised");
       for (const auto& r : cur.rules)
         if (!old.rules.count(r)) change("rule-new", "rule " + r + " is now exercised, not in the baseline");
+      // A kernel that newly needs a tolerance behaves differently, even if it passes.
+      for (const auto& t : cur.tolerances)
+        if (!old.tolerances.count(t)) change("tolerance-new", "tolerance " + t + " is now needed, not in the baseline");
+      for (const auto& t : old.tolerances)
+        if (!cur.tolerances.count(t)) change("tolerance-gone", "tolerance " + t + " is no longer needed");
     }
   }
   return c;

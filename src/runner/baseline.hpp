@@ -4,7 +4,7 @@
 //
 // Recorded per scenario run name (name@via): verdicts, the race outcome histogram, the
 // outcome class of every step ("line:class", see outcome_class) with counts, the rule ids
-// exercised, and a hash of the scenario text (a baseline of an edited scenario is stale).
+// exercised, the tolerances needed, and a hash of the scenario text (a baseline of an edited scenario is stale).
 #pragma once
 #include <cstdint>
 #include <map>
@@ -25,6 +25,7 @@ struct BaselineEntry {
   std::map<std::string, uint64_t> histogram;   // race outcome -> count (summed)
   std::map<std::string, uint64_t> behaviours;  // "line:class" -> passing runs that saw it
   std::set<std::string> rules;                 // rule ids exercised by passing runs
+  std::set<std::string> tolerances;            // tolerance ids passing runs needed
 };
 
 struct Baseline {
@@ -43,7 +44,7 @@ std::string script_hash(const std::string& text);
 
 struct BaselineChange {
   std::string scenario;  // display name
-  std::string kind;      // verdict | race-branch-gone | race-branch-new | outcome-new | rule-gone | rule-new
+  std::string kind;      // verdict | race-branch-gone | race-branch-new | outcome-new | rule-gone | rule-new | tolerance-new | tolerance-gone
   std::string detail;    // one line, for people
 };
 

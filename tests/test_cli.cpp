@@ -1,35 +1,16 @@
 // The command line: exit statuses like kselftest, usage on misuse, file:line:col.
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
+#include "support/shell.hpp"
+
 using namespace std::string_literals;
+using support::ringside;
+using support::shell;
 
 namespace {
-
-struct Ran {
-  int status;
-  std::string out;
-};
-
-Ran shell(const std::string& cmd_line) {
-  std::string cmd = cmd_line + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : 128, out};
-}
-
-Ran ringside(const std::string& args) { return shell(RINGSIDE_BINARY " "s + args); }
 
 // A scenario file with the given name in a private directory (the name is the scenario's).
 std::string temp_file(const std::string& name, const std::string& text) {

@@ -9,26 +9,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include "support/shell.hpp"
+
 using namespace std::string_literals;
 
 namespace {
 
-struct Ran {
-  int status;
-  std::string out;
-};
-
-Ran ringside(const std::string& args) {
-  std::string cmd = RINGSIDE_BINARY " "s + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : 128, out};
-}
+using support::ringside;
 
 struct Dir {
   std::string path;

@@ -1,8 +1,12 @@
 #include "bench/bench_cli.hpp"
 
+#include <unistd.h>
+
 #include <boost/program_options.hpp>
 
 #include <cmath>
+#include <fstream>
+#include <iostream>
 #include <optional>
 #include <stdexcept>
 
@@ -75,7 +79,9 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     std::optional<Report> baseline;
     if (!o.compare_path.empty()) baseline = read_report_file(o.compare_path);
 
-    Report report = run_benchmark(o.quick ? quick_plan() : full_plan(), err);
+    // On a terminal: one line of points done, failed and the ETA instead of progress lines.
+    ProgressLine line("bench", STDERR_FILENO, &err == &std::cerr && isatty(STDERR_FILENO));
+    Report report = run_benchmark(o.quick ? quick_plan() : full_plan(), err, &line);
     report.analysis = analyze(report.params, report.points);
     print_report(out, report);
     if (!o.json_path.empty()) write_report_file(o.json_path, report);

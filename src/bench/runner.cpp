@@ -2,6 +2,7 @@
 
 #include <sys/utsname.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 
@@ -48,9 +49,29 @@ Point skipped(Transport t, const char* design, int k, int batch, Status status, 
   return p;
 }
 
+constexpr Transport kTransports[] = {Transport::tcp, Transport::unix_stream};
+
+// Measurements a plan makes: the micro-benchmarks, then per transport and k the blocking
+// and epoll designs and io_uring at each batch up to k.
+size_t count_points(const Plan& plan) {
+  size_t per_transport = 0;
+  for (int k : plan.ks)
+    per_transport += 2 + static_cast<size_t>(std::count_if(plan.batches.begin(), plan.batches.end(), [k](int b) { return b <= k; }));
+  return 1 + std::size(kTransports) * per_transport;
+}
+
 }  // namespace
 
-Report run_benchmark(const Plan& plan, std::ostream& progress) {
+Report run_benchmark(const Plan& plan, std::ostream& progress, ProgressLine* line) {
+  const bool live = line && line->enabled();
+  size_t done = 0, failed = 0;
+  if (live) line->start(count_points(plan));
+  auto point_done = [&](const Point& p) {
+    failed += p.status == Status::error;
+    if (live)
+      line->update(++done, failed, p.transport + " k=" + std::to_string(p.k) + " " + p.design +
+                                       (p.batch ? " B=" + std::to_string(p.batch) : ""));
+  };
   Report report;
   Environment& env = report.env;
   utsname uts{};
@@ -67,12 +88,14 @@ Report run_benchmark(const Plan& plan, std::ostream& progress) {
   env.message_bytes = plan.message_bytes;
   env.seconds_per_point = static_cast<double>(plan.measure_ns) / 1e9;
 
-  progress << "bench: measuring ts, s, tr\n" << std::flush;
+  if (live) line->update(0, 0, "measuring ts, s, tr");
+  else progress << "bench: measuring ts, s, tr\n" << std::flush;
   MicroPlan micro;
   micro.repeats = plan.micro_repeats;
   micro.switch_round_trips = plan.switch_round_trips;
   micro.cpu = env.client_cpu;
   report.params = measure_params(micro);
+  if (live) line->update(++done, failed, "measured ts, s, tr");
 
   RunConfig cfg;
   cfg.message_bytes = plan.message_bytes;
@@ -80,9 +103,9 @@ Report run_benchmark(const Plan& plan, std::ostream& progress) {
   cfg.measure_ns = plan.measure_ns;
   cfg.client_cpu = env.client_cpu;
 
-  for (Transport t : {Transport::tcp, Transport::unix_stream}) {
+  for (Transport t : kTransports) {
     for (int k : plan.ks) {
-      progress << "bench: " << transport_name(t) << " k=" << k << '\n' << std::flush;
+      if (!live) progress << "bench: " << transport_name(t) << " k=" << k << '\n' << std::flush;
       std::vector<int> batches;
       for (int b : plan.batches)
         if (b <= k) batches.push_back(b);
@@ -95,11 +118,13 @@ Report run_benchmark(const Plan& plan, std::ostream& progress) {
         if (!fx) {
           report.points.push_back(
               skipped(t, name, k, batch, failure.skip ? Status::skip : Status::error, failure.why));
+          point_done(report.points.back());
           return;
         }
         Point p = design();
         if (p.status == Status::error) fx.reset();
         report.points.push_back(std::move(p));
+        point_done(report.points.back());
       };
       run([&] { return run_blocking(*fx, cfg); }, "blocking", 0);
       run([&] { return run_epoll(*fx, cfg); }, "epoll", 0);
@@ -114,6 +139,7 @@ Report run_benchmark(const Plan& plan, std::ostream& progress) {
       }
     }
   }
+  if (live) line->clear();
   return report;
 }
 

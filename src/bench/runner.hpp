@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "bench/results.hpp"
+#include "report/progress_line.hpp"
 
 namespace ringside::bench {
 
@@ -23,7 +24,8 @@ struct Plan {
 Plan full_plan();
 Plan quick_plan();
 
-// Progress lines go to `progress` (one per transport and k).
-Report run_benchmark(const Plan& plan, std::ostream& progress);
+// Progress lines go to `progress` (one per transport and k); with a `line` drawing on a
+// terminal, that line shows points done / total, failed points and the ETA instead.
+Report run_benchmark(const Plan& plan, std::ostream& progress, ProgressLine* line = nullptr);
 
 }  // namespace ringside::bench

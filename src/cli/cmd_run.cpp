@@ -15,6 +15,7 @@
 #include "engine/probe.hpp"
 #include "mutate/mutants.hpp"
 #include "program/uring_ids.hpp"
+#include "report/progress_line.hpp"
 #include "report/report.hpp"
 #include "runner/baseline.hpp"
 #include "runner/kernel_log.hpp"
@@ -55,11 +56,6 @@ bool load_selection(const std::vector<std::string>& paths, const std::vector<std
 
 namespace {
 
-// Exit status when behaviour changed since the baseline and --fail-on-baseline-change is
-// given (and nothing failed: a FAIL's 1 comes first). kselftest uses 0, 1 and 4; 2 is ours
-// for usage errors.
-constexpr int kExitBaselineChanged = 3;
-
 bool read_file(const std::string& path, std::string& text) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
@@ -88,8 +84,8 @@ int cmd_run(const Args& args) {
   opts.add_options()
       ("filter,f", po::value(&filters)->composing(), "run scenarios whose name or tag matches (glob or substring)")
       ("repeat", po::value(&repeat)->default_value(repeat), "run the selection N times and report pass rates")
-      ("format", po::value(&format)->default_value(format), "output on stdout: human, ktap, junit or json")
-      ("output,o", po::value(&outputs)->composing(), "also write FORMAT=FILE (ktap, junit, json, human); may repeat")
+      ("format", po::value(&format)->default_value(format), ("output on stdout: " + report_format_names()).c_str())
+      ("output,o", po::value(&outputs)->composing(), ("also write FORMAT=FILE (" + report_format_names() + "); may repeat").c_str())
       ("report-name", po::value(&report_name)->default_value(report_name), "JUnit: name of the run, prefix of suites and classes")
       ("record-baseline", po::value(&record_baseline), "save what was observed per scenario to FILE (JSON)")
       ("baseline", po::value(&baseline_file), "report behaviour that changed since the baseline FILE")
@@ -118,7 +114,7 @@ int cmd_run(const Args& args) {
   std::vector<std::pair<TolId, bool>> overrides;
   if (std::string e = strictness.resolve(profile_id, overrides); !e.empty()) return misuse(e);
   const std::string& profile = strictness.profile;
-  if (!is_report_format(format)) return misuse("--format must be human, ktap, junit or json");
+  if (!is_report_format(format)) return misuse("--format must be " + report_format_names());
   std::vector<FileOutput> files;
   for (const auto& o : outputs) {
     size_t eq = o.find('=');
@@ -195,7 +191,11 @@ int cmd_run(const Args& args) {
   if (!probe.uring) notes.push_back("io_uring is unavailable here (" + probe.uring_reason + "): its scenarios SKIP");
   for (const auto& u : probe.unknown) notes.push_back("probe: " + u.feature + " unknown: " + u.reason);
 
-  bool tty = isatty(STDOUT_FILENO) && format == "human";
+  // Long runs (--repeat, --stress) show one progress line on a terminal's stderr; the
+  // human report's own progress on stdout then stays off, not to draw two.
+  ProgressLine line("run", STDERR_FILENO, isatty(STDERR_FILENO) && (repeat > 1 || stress > 0));
+  const bool line_shares_stdout = line.enabled() && isatty(STDOUT_FILENO);
+  bool tty = isatty(STDOUT_FILENO) && format == "human" && !line.enabled();
   std::vector<std::unique_ptr<Reporter>> reporters;
   reporters.push_back(make_reporter(format, std::cout, tty, vm.count("verbose")));
   for (auto& f : files) {
@@ -220,6 +220,7 @@ int cmd_run(const Args& args) {
   std::map<std::string, std::pair<unsigned, unsigned>> rates;  // name -> (passed, runs)
   size_t index = 0;
   auto t0 = std::chrono::steady_clock::now();
+  line.start(info.total);
   run_suite(
       sel, so,
       [&](ScenarioResult r) {
@@ -229,9 +230,15 @@ int cmd_run(const Args& args) {
         rate.second++;
         if (r.verdict == Verdict::Pass || r.verdict == Verdict::Skip) rate.first++;
         now.add(r, info.scripts[r.name]);
+        if (line_shares_stdout) line.clear();
         reporter->result(index++, r);
+        line.update(index, totals.fail + totals.error, r.display_name());
       },
-      [&](size_t done, const std::string& running) { reporter->progress(done, running); });
+      [&](size_t done, const std::string& running) {
+        reporter->progress(done, running);
+        line.update(done, totals.fail + totals.error, running);
+      });
+  line.clear();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (repeat > 1) {
     size_t perfect = 0;

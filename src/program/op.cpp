@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <limits>
 #include <map>
 #include <stdexcept>
 
@@ -38,6 +39,42 @@ constexpr RawValue kRawValues[] = {
 #include "program/valuesets.def"
 #undef SET
 };
+
+// Numbers: decimal or 0x hex, optional leading '-', optional unit suffix.
+std::optional<int64_t> parse_int(std::string_view s) {
+  bool neg = false;
+  if (!s.empty() && s[0] == '-') {
+    neg = true;
+    s.remove_prefix(1);
+  }
+  int base = 10;
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    base = 16;
+    s.remove_prefix(2);
+  }
+  if (s.empty()) return std::nullopt;
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
+  if (ec != std::errc{} || p != s.data() + s.size()) return std::nullopt;
+  if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+  return neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+}
+
+std::optional<int64_t> with_suffix(std::string_view s, std::initializer_list<std::pair<std::string_view, int64_t>> units,
+                                   int64_t bare) {
+  for (auto [suffix, mult] : units) {
+    if (s.size() > suffix.size() && s.ends_with(suffix)) {
+      auto v = parse_int(s.substr(0, s.size() - suffix.size()));
+      if (!v || *v < 0 || *v > std::numeric_limits<int64_t>::max() / mult) return std::nullopt;
+      return *v * mult;
+    }
+  }
+  auto v = parse_int(s);
+  if (!v) return std::nullopt;
+  if (*v > std::numeric_limits<int64_t>::max() / bare || *v < std::numeric_limits<int64_t>::min() / bare)
+    return std::nullopt;
+  return *v * bare;
+}
 
 KindSet all_kinds() { return (KindSet{1} << kKindCount) - 1; }
 
@@ -97,6 +134,18 @@ int64_t parse_default(const ParamSpec& p, std::string_view text) {
   return v;
 }
 
+// "lo..hi" or "lo.." in script literals (e.g. 1..64M, 0..10s).
+void parse_range(ParamSpec& p, std::string_view text) {
+  auto dots = text.find("..");
+  auto lo = dots == std::string_view::npos ? std::nullopt : parse_param_value(p, text.substr(0, dots));
+  std::string_view hi_text = dots == std::string_view::npos ? std::string_view{} : text.substr(dots + 2);
+  auto hi = hi_text.empty() ? std::optional<int64_t>(std::numeric_limits<int64_t>::max()) : parse_param_value(p, hi_text);
+  if (!lo || !hi || *lo > *hi) throw std::logic_error("ops table: bad range for " + p.name);
+  p.ranged = true;
+  p.lo = *lo;
+  p.hi = *hi;
+}
+
 ParamSpec parse_param(std::string_view tok) {
   ParamSpec p;
   if (tok.back() == '?') {
@@ -108,12 +157,16 @@ ParamSpec parse_param(std::string_view tok) {
   if (colon == std::string_view::npos) throw std::logic_error("ops table: bad token " + std::string(tok));
   p.name = std::string(tok.substr(0, colon));
   std::string_view type = tok.substr(colon + 1);
-  std::string_view def;
+  std::string_view def, range;
   if (auto eq = type.find('='); eq != std::string_view::npos) {
     def = type.substr(eq + 1);
     type = type.substr(0, eq);
   } else {
     p.positional = true;
+  }
+  if (auto br = type.find('['); br != std::string_view::npos && type.back() == ']') {
+    range = type.substr(br + 1, type.size() - br - 2);
+    type = type.substr(0, br);
   }
   if (type.starts_with("enum/") || type.starts_with("flags/")) {
     p.type = type[0] == 'e' ? ParamType::Enum : ParamType::Flags;
@@ -131,6 +184,7 @@ ParamSpec parse_param(std::string_view tok) {
     throw std::logic_error("ops table: unknown type in " + std::string(tok));
   }
   if (!p.positional) p.def = parse_default(p, def);
+  if (!range.empty()) parse_range(p, range);
   return p;
 }
 
@@ -235,6 +289,70 @@ std::optional<Op> op_by_name(std::string_view name) {
   for (const auto& s : specs())
     if (s.name == name) return s.op;
   return std::nullopt;
+}
+
+std::optional<int64_t> parse_param_value(const ParamSpec& p, std::string_view s) {
+  switch (p.type) {
+    case ParamType::Int:
+      return parse_int(s);
+    case ParamType::Size:
+      return with_suffix(s, {{"k", 1024}, {"K", 1024}, {"M", 1 << 20}, {"G", 1 << 30}}, 1);
+    case ParamType::Ms:
+      if (s == "-1" || s == "inf") return -1;
+      return with_suffix(s, {{"ms", 1}, {"s", 1000}}, 1);
+    case ParamType::Dur:
+      return with_suffix(s, {{"us", 1}, {"ms", 1000}, {"s", 1000000}}, 1000);
+    case ParamType::Bool:
+      if (s == "1" || s == "on" || s == "true" || s == "yes") return 1;
+      if (s == "0" || s == "off" || s == "false" || s == "no") return 0;
+      return std::nullopt;
+    case ParamType::Enum:
+      if (auto v = p.set->lookup(s)) return v;
+      if (auto v = parse_int(s); v && !p.set->name_of(*v).empty()) return v;
+      return std::nullopt;
+    case ParamType::Flags: {
+      if (auto v = parse_int(s)) return v;
+      int64_t v = 0;
+      while (true) {
+        auto bar = s.find('|');
+        auto one = p.set->lookup(s.substr(0, bar));
+        if (!one) return std::nullopt;
+        v |= *one;
+        if (bar == std::string_view::npos) return v;
+        s.remove_prefix(bar + 1);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::string param_type_text(const ParamSpec& p) {
+  switch (p.type) {
+    case ParamType::Int:
+      return "an integer";
+    case ParamType::Size:
+      return "a size (e.g. 100, 4k, 1M)";
+    case ParamType::Ms:
+      return "a timeout (e.g. 0, 100ms, 1s, -1)";
+    case ParamType::Dur:
+      return "a duration (e.g. 200us, 5ms, 1s)";
+    case ParamType::Bool:
+      return "on or off";
+    case ParamType::Enum:
+    case ParamType::Flags: {
+      std::string s = p.type == ParamType::Enum ? "one of " : "flags from ";
+      for (size_t i = 0; i < p.set->values.size(); ++i) s += (i ? ", " : "") + std::string(p.set->values[i].name);
+      if (p.type == ParamType::Flags) s += " joined by |";
+      return s;
+    }
+  }
+  return "a value";
+}
+
+std::string check_param_range(const ParamSpec& p, int64_t v) {
+  if (!p.ranged || (v >= p.lo && v <= p.hi)) return {};
+  if (p.hi == std::numeric_limits<int64_t>::max()) return p.name + " must be at least " + format_param(p, p.lo);
+  return p.name + " must be between " + format_param(p, p.lo) + " and " + format_param(p, p.hi);
 }
 
 std::string format_flags(const ValueSet& set, int64_t v) {

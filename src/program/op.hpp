@@ -65,6 +65,11 @@ struct ParamSpec {
   bool positional = false;  // required, may be given without `name=`
   int64_t def = 0;          // default for optional parameters
   const ValueSet* set = nullptr;
+  // Allowed values, `name:type[lo..hi]` in the tables (script literals; `[lo..]` has no
+  // upper bound). Checked by the program checker; limits that depend on other operands
+  // or parameters are checked there by hand.
+  bool ranged = false;
+  int64_t lo = 0, hi = 0;
 };
 
 struct OperandSpec {
@@ -96,6 +101,13 @@ bool is_race_op(Op op);
 std::optional<Op> op_by_name(std::string_view name);
 std::span<const OpSpec> all_ops();
 const ValueSet* value_set(std::string_view name);
+
+// A parameter value as the script language writes it (units, value names); nullopt if
+// it is not one. What a parameter takes, in words ("a size (e.g. 100, 4k, 1M)").
+std::optional<int64_t> parse_param_value(const ParamSpec& p, std::string_view text);
+std::string param_type_text(const ParamSpec& p);
+// "" if v is within p's range, else "NAME must be between LO and HI".
+std::string check_param_range(const ParamSpec& p, int64_t v);
 
 // Formatting of parameter values the way the script language writes them.
 std::string format_param(const ParamSpec& p, int64_t v);

@@ -1,7 +1,5 @@
 #include "program/script.hpp"
 
-#include <charconv>
-#include <limits>
 
 namespace ringside {
 namespace {
@@ -19,100 +17,6 @@ struct Token {
   std::string_view text;
   uint32_t col;  // 1-based
 };
-
-// Numbers: decimal or 0x hex, optional leading '-', optional unit suffix.
-std::optional<int64_t> parse_int(std::string_view s) {
-  bool neg = false;
-  if (!s.empty() && s[0] == '-') {
-    neg = true;
-    s.remove_prefix(1);
-  }
-  int base = 10;
-  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    base = 16;
-    s.remove_prefix(2);
-  }
-  if (s.empty()) return std::nullopt;
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
-  if (ec != std::errc{} || p != s.data() + s.size()) return std::nullopt;
-  if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
-  return neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
-}
-
-std::optional<int64_t> with_suffix(std::string_view s, std::initializer_list<std::pair<std::string_view, int64_t>> units,
-                                   int64_t bare) {
-  for (auto [suffix, mult] : units) {
-    if (s.size() > suffix.size() && s.ends_with(suffix)) {
-      auto v = parse_int(s.substr(0, s.size() - suffix.size()));
-      if (!v || *v < 0 || *v > std::numeric_limits<int64_t>::max() / mult) return std::nullopt;
-      return *v * mult;
-    }
-  }
-  auto v = parse_int(s);
-  if (!v) return std::nullopt;
-  if (*v > std::numeric_limits<int64_t>::max() / bare || *v < std::numeric_limits<int64_t>::min() / bare)
-    return std::nullopt;
-  return *v * bare;
-}
-
-std::optional<int64_t> parse_value(const ParamSpec& p, std::string_view s) {
-  switch (p.type) {
-    case ParamType::Int:
-      return parse_int(s);
-    case ParamType::Size:
-      return with_suffix(s, {{"k", 1024}, {"K", 1024}, {"M", 1 << 20}, {"G", 1 << 30}}, 1);
-    case ParamType::Ms:
-      if (s == "-1" || s == "inf") return -1;
-      return with_suffix(s, {{"ms", 1}, {"s", 1000}}, 1);
-    case ParamType::Dur:
-      return with_suffix(s, {{"us", 1}, {"ms", 1000}, {"s", 1000000}}, 1000);
-    case ParamType::Bool:
-      if (s == "1" || s == "on" || s == "true" || s == "yes") return 1;
-      if (s == "0" || s == "off" || s == "false" || s == "no") return 0;
-      return std::nullopt;
-    case ParamType::Enum:
-      if (auto v = p.set->lookup(s)) return v;
-      if (auto v = parse_int(s); v && !p.set->name_of(*v).empty()) return v;
-      return std::nullopt;
-    case ParamType::Flags: {
-      if (auto v = parse_int(s)) return v;
-      int64_t v = 0;
-      while (true) {
-        auto bar = s.find('|');
-        auto one = p.set->lookup(s.substr(0, bar));
-        if (!one) return std::nullopt;
-        v |= *one;
-        if (bar == std::string_view::npos) return v;
-        s.remove_prefix(bar + 1);
-      }
-    }
-  }
-  return std::nullopt;
-}
-
-std::string expected_value(const ParamSpec& p) {
-  switch (p.type) {
-    case ParamType::Int:
-      return "an integer";
-    case ParamType::Size:
-      return "a size (e.g. 100, 4k, 1M)";
-    case ParamType::Ms:
-      return "a timeout (e.g. 0, 100ms, 1s, -1)";
-    case ParamType::Dur:
-      return "a duration (e.g. 200us, 5ms, 1s)";
-    case ParamType::Bool:
-      return "on or off";
-    case ParamType::Enum:
-    case ParamType::Flags: {
-      std::string s = p.type == ParamType::Enum ? "one of " : "flags from ";
-      for (size_t i = 0; i < p.set->values.size(); ++i) s += (i ? ", " : "") + std::string(p.set->values[i].name);
-      if (p.type == ParamType::Flags) s += " joined by |";
-      return s;
-    }
-  }
-  return "a value";
-}
 
 class Parser {
  public:
@@ -234,7 +138,7 @@ class Parser {
     if (toks[0].text == "later") {
       if (toks.size() < 3) return fail(line_no, toks[0].col, "expected 'later DURATION STEP'");
       static const ParamSpec kDur{"delay", ParamType::Dur};
-      auto d = parse_value(kDur, toks[1].text);
+      auto d = parse_param_value(kDur, toks[1].text);
       if (!d) return fail(line_no, toks[1].col, "expected a duration (e.g. 200us, 5ms), found '" +
                                                     std::string(toks[1].text) + "'");
       s.later = true;
@@ -311,8 +215,8 @@ class Parser {
           if (spec.params[k].name == t.text) break;
         if (k == spec.params.size()) return fail(line_no, t.col, unknown_param(spec, t.text));
         if (given[k]) return fail(line_no, t.col, "parameter '" + std::string(t.text) + "' given twice");
-        auto v = parse_value(spec.params[k], toks[i + 2].text);
-        if (!v) return fail(line_no, toks[i + 2].col, "expected " + expected_value(spec.params[k]) + ", found '" +
+        auto v = parse_param_value(spec.params[k], toks[i + 2].text);
+        if (!v) return fail(line_no, toks[i + 2].col, "expected " + param_type_text(spec.params[k]) + ", found '" +
                                                           std::string(toks[i + 2].text) + "'");
         s.params[k] = *v;
         given[k] = true;
@@ -338,9 +242,9 @@ class Parser {
           return fail(line_no, t.col, "too many operands for '" + std::string(spec.name) + "'");
         return fail(line_no, t.col, unknown_param(spec, t.text));
       }
-      auto v = parse_value(spec.params[*pk], t.text);
+      auto v = parse_param_value(spec.params[*pk], t.text);
       if (!v)
-        return fail(line_no, t.col, "expected " + spec.params[*pk].name + ": " + expected_value(spec.params[*pk]) +
+        return fail(line_no, t.col, "expected " + spec.params[*pk].name + ": " + param_type_text(spec.params[*pk]) +
                                         ", found '" + std::string(t.text) + "'");
       s.params[*pk] = *v;
       given[*pk] = true;
@@ -348,7 +252,7 @@ class Parser {
     }
     if (auto pk = next_positional())
       return fail(line_no, static_cast<uint32_t>(line.size() + 1),
-                  "expected " + spec.params[*pk].name + ": " + expected_value(spec.params[*pk]));
+                  "expected " + spec.params[*pk].name + ": " + param_type_text(spec.params[*pk]));
 
     // Outputs: kinds come from the step.
     if (outs.size() != spec.outs.size())

@@ -23,11 +23,6 @@ namespace {
 
 namespace pt = boost::property_tree;
 
-std::string family_of(const std::string& name) {
-  size_t slash = name.find('/');
-  return slash == std::string::npos ? "scenarios" : name.substr(0, slash);
-}
-
 std::string one_line(std::string s, size_t max = 400) {
   for (char& c : s)
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';

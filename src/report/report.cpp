@@ -1,5 +1,7 @@
 #include "report/report.hpp"
 
+#include "report/html.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -19,8 +21,17 @@ void Totals::add(Verdict v) {
   }
 }
 
+std::string family_of(const std::string& name) {
+  size_t slash = name.find('/');
+  return slash == std::string::npos ? "scenarios" : name.substr(0, slash);
+}
+
+bool is_known(const ScenarioResult& r) { return r.verdict == Verdict::Fail && !r.known.empty(); }
+
+std::string_view status_name(const ScenarioResult& r) { return is_known(r) ? "KNOWN" : verdict_name(r.verdict); }
+
 void Totals::add(const ScenarioResult& r) {
-  if (r.verdict == Verdict::Fail && !r.known.empty()) ++xfail;
+  if (is_known(r)) ++xfail;
   else add(r.verdict);
   steps_run += r.steps_run;
   steps_judged += r.steps_judged;
@@ -100,11 +111,10 @@ class HumanReporter : public Reporter {
   }
   void result(size_t, const ScenarioResult& r) override {
     clear();
-    const bool known = r.verdict == Verdict::Fail && !r.known.empty();
-    out_ << fmt::format("{:<5} {:<48} {:7.3f}s", known ? "KNOWN" : verdict_name(r.verdict), r.display_name(), r.seconds);
+    out_ << fmt::format("{:<5} {:<48} {:7.3f}s", status_name(r), r.display_name(), r.seconds);
     if (r.verdict == Verdict::Skip || r.verdict == Verdict::Error) out_ << "  " << r.reason;
     out_ << "\n";
-    if (known) out_ << "      known deviation: " << r.known << "\n";
+    if (is_known(r)) out_ << "      known deviation: " << r.known << "\n";
     for (const auto& w : r.warnings) out_ << "      warning: " << w << "\n";
     if (!r.histogram.empty()) {
       out_ << "      outcomes:";
@@ -255,14 +265,35 @@ std::unique_ptr<Reporter> make_tee_reporter(std::vector<std::unique_ptr<Reporter
   return std::make_unique<TeeReporter>(std::move(reporters));
 }
 
+std::span<const ReportFormat> report_formats() {
+  static constexpr ReportFormat kFormats[] = {
+      {"human", "one line per scenario run, failures in full, a progress line on a terminal"},
+      {"ktap", "KTAP version 1 as kselftest prints it, for kernel CI (KernelCI, LKFT)"},
+      {"junit", "JUnit XML as Jenkins and GitLab read it, one testsuite per behaviour family"},
+      {"json", "one JSON document (docs/report-json.md, docs/schemas/ringside-report.schema.json)"},
+      {"html", "one self-contained HTML page: summary, families, failures with traces, race histograms"},
+  };
+  return kFormats;
+}
+
+std::string report_format_names() {
+  std::string s;
+  auto all = report_formats();
+  for (size_t i = 0; i < all.size(); ++i) s += (i == 0 ? "" : i + 1 == all.size() ? " or " : ", ") + std::string(all[i].name);
+  return s;
+}
+
 bool is_report_format(const std::string& name) {
-  return name == "human" || name == "ktap" || name == "junit" || name == "json";
+  for (const auto& f : report_formats())
+    if (f.name == name) return true;
+  return false;
 }
 
 std::unique_ptr<Reporter> make_reporter(const std::string& format, std::ostream& out, bool tty, bool verbose) {
   if (format == "ktap") return make_ktap_reporter(out);
   if (format == "junit") return make_junit_reporter(out);
   if (format == "json") return make_json_reporter(out);
+  if (format == "html") return make_html_reporter(out);
   return make_human_reporter(out, tty, verbose);
 }
 

@@ -5,6 +5,8 @@
 #include <iosfwd>
 #include <map>
 #include <memory>
+#include <span>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,12 @@ struct Totals {
   size_t all() const { return pass + fail + skip + error + xfail; }
 };
 
+// A FAIL the known-deviation list explains (runner/known.hpp): shown as KNOWN (KTAP
+// XFAIL), not a failure of the run.
+bool is_known(const ScenarioResult& r);
+// What a result shows as its status: PASS, FAIL, SKIP, ERROR, or KNOWN.
+std::string_view status_name(const ScenarioResult& r);
+
 // One line on how strictly a run was judged: judged steps, the tolerances used (most
 // used first), unjudged spans.
 std::string strictness_summary(const Totals& t);
@@ -63,11 +71,20 @@ std::unique_ptr<Reporter> make_json_reporter(std::ostream& out);
 std::unique_ptr<Reporter> make_tee_reporter(std::vector<std::unique_ptr<Reporter>> reporters);
 
 // The report formats by name ("human" needs a terminal decision, so is made by the caller).
+struct ReportFormat {
+  std::string_view name;
+  std::string_view description;  // one line, for --help and the man page
+};
+std::span<const ReportFormat> report_formats();
+std::string report_format_names();  // "human, ktap, junit, json or html"
 bool is_report_format(const std::string& name);
 std::unique_ptr<Reporter> make_reporter(const std::string& format, std::ostream& out, bool tty, bool verbose);
 
 // What the baseline comparison found, as lines for people.
 std::vector<std::string> describe_baseline(const BaselineComparison& c, bool gating);
+
+// A scenario's behaviour family: the first part of its name ("epoll/et_refire" -> "epoll").
+std::string family_of(const std::string& scenario_name);
 
 // The failure of one scenario, several lines, for people.
 std::string describe_failure(const ScenarioResult& r, size_t trace_tail);

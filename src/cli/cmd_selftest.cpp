@@ -127,7 +127,7 @@ int cmd_selftest(const Args& args) {
   }
 
   // A kill is a FAIL of an oracle rule; a deadline, a crash or an ERROR is not one.
-  fmt::print("{:<30} {:>3} {:>7} {:>7}  {}\n", "mutant", "fam", "killed", "time", "killed by (rule x scenarios)");
+  fmt::print("{:<38} {:>3} {:>7} {:>7}  {}\n", "mutant", "fam", "killed", "time", "killed by (rule x scenarios)");
   size_t survivors = 0;
   for (const Mutant* m : mutants) {
     so.run.mutant = m;
@@ -154,7 +154,7 @@ int cmd_selftest(const Args& args) {
     if (order.size() > 3) by += fmt::format(", +{} more rules", order.size() - 3);
     if (kills.empty()) ++survivors;
     if (not_kills) by += fmt::format("{}({} deadline, crash or ERROR: no kill)", by.empty() ? "" : "; ", not_kills);
-    fmt::print("{:<30} {:>3} {:>7} {:>6.1f}s  {}\n", m->id, m->family, kills.empty() ? "NO" : std::to_string(kills.size()),
+    fmt::print("{:<38} {:>3} {:>7} {:>6.1f}s  {}\n", m->id, m->family, kills.empty() ? "NO" : std::to_string(kills.size()),
                secs, kills.empty() ? "SURVIVED " + by : by);
   }
   fmt::print("\n{} of {} mutants killed\n", mutants.size() - survivors, mutants.size());

@@ -616,7 +616,9 @@ void FdModel::err_before_reset(Level reset, ReadySet& r) const {
 // error is pending: together when both are still to come (ERR possibly a moment
 // earlier), separately once the error was read (or is certain).
 void FdModel::reset_readiness(const Desc& s, ReadySet& r) const {
-  bool together = s.err_level == s.reset && s.reset != Level::Yes;
+  // ERR and the rest of a reset turn on at once, unless a `later` read or write may have
+  // taken the error meanwhile (it returns it and clears sk_err).
+  bool together = s.err_level == s.reset && s.reset != Level::Yes && !s.err_may_be_taken;
   if (possible(s.reset)) {
     uint32_t bits = ev::In | ev::Out | ev::Hup | ev::RdHup | (together ? ev::Err : 0);
     r.add(bits, s.reset, RuleId::StreamReset, Cond::Reset, s.id);

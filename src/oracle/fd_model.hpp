@@ -115,6 +115,7 @@ struct Desc {
   bool release_soon = false;     // released by a `later` close not joined yet
   bool held_by_requests = false; // its last fd was closed while io_uring requests held it:
                                  // released when the last of them ends
+  bool err_may_be_taken = false;  // a `later` read or write not joined yet may take a pending error (sock_error)
   bool out_flickers = false;     // an unconnected AF_UNIX datagram send in flight charges its
                                  // buffer: POLLOUT may be gone for a moment
 

@@ -46,6 +46,7 @@ Check Oracle::Impl::observe_later(size_t i, const Step& s) {
   // runs: until the join the socket is followed within bounds.
   if (s.op == Op::Write && d.kind == ResKind::UnixDgram && d.tx != kNone && possible(d.peer_gone))
     ledger.open_span(d.id, d.origin, TolId::UnixDgramSendToGonePeer);
+  if ((s.op == Op::Write || s.op == Op::Read) && d.is_tcp()) d.err_may_be_taken = true;
   // Data for a TCP peer that is closed or closing draws a RST whenever the helper sends it.
   if (s.op == Op::Write && d.is_tcp() && tcp_peer_discards(d)) tcp_sent_to_discarding_peer(d, Level::Maybe);
   // (A shutdown takes effect even when it fails ENOTCONN on a closed TCP socket.)
@@ -115,6 +116,7 @@ Check Oracle::Impl::check_blocked_writer(size_t step, const LaterStep& l, int64_
 void Oracle::Impl::settle_later(size_t step, const LaterStep& l, int64_t ret) {
   Desc& d = fds.desc(l.desc);
   d.out_flickers = false;
+  d.err_may_be_taken = false;
   const Step& s = prog.steps[step];
   if (s.op == Op::Shutdown && ledger.in_span(d.id)) {
     if (ret == 0) fds.shutdown(d.id, static_cast<int>(s.param(0)), false);
